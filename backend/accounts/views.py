@@ -1,0 +1,47 @@
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle
+from rest_framework.views import APIView
+
+from .roles import user_roles
+from .services import api_token_rotate
+
+
+class MeOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField()
+    roles = serializers.ListField(child=serializers.CharField())
+
+
+class MeApi(APIView):
+    @extend_schema(responses=MeOutput)
+    def get(self, request):
+        user = request.user
+        return Response(MeOutput({"id": user.id, "username": user.username, "roles": sorted(user_roles(user))}).data)
+
+
+class LoginThrottle(AnonRateThrottle):
+    rate = "30/minute"
+
+
+class TokenObtainApi(ObtainAuthToken):
+    """Exchange username and password for an API token (failures count toward the login lockout)."""
+
+    throttle_classes = [LoginThrottle]
+
+
+@login_required
+def home(request):
+    return render(request, "home.html")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_token_page(request):
+    token = api_token_rotate(user=request.user) if request.method == "POST" else None
+    return render(request, "accounts/token.html", {"token": token})

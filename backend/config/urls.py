@@ -1,0 +1,40 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from accounts import views as account_views
+from jobs import api as jobs_api
+from studies import api as studies_api
+from studies import views as studies_views
+
+api = [
+    path("api/me/", account_views.MeApi.as_view(), name="api-me"),
+    path("api/auth/token/", account_views.TokenObtainApi.as_view(), name="api-token"),
+    path("api/studies/", studies_api.StudyListCreateApi.as_view(), name="api-studies"),
+    path("api/studies/<int:pk>/", studies_api.StudyDetailApi.as_view(), name="api-study"),
+    path("api/images/<int:pk>/", studies_api.ImageDetailApi.as_view(), name="api-image"),
+    path("api/images/<int:pk>/pixels", studies_api.ImagePixelsApi.as_view(), name="api-image-pixels"),
+    path("api/images/<int:pk>/thumbnail", studies_api.ImageThumbnailApi.as_view(), name="api-image-thumbnail"),
+    path("api/devices/", studies_api.DeviceListApi.as_view(), name="api-devices"),
+    path("api/devices/<int:pk>/", studies_api.DeviceDetailApi.as_view(), name="api-device"),
+    path("api/jobs/", jobs_api.JobListApi.as_view(), name="api-jobs"),
+    path("api/jobs/<int:pk>/", jobs_api.JobDetailApi.as_view(), name="api-job"),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+]
+
+pages = [
+    path("", account_views.home, name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/token/", account_views.api_token_page, name="api-token-page"),
+    path("upload/", studies_views.upload_page, name="upload"),
+    path("studies/", studies_views.study_list_page, name="study-list"),
+    path("studies/<int:pk>/", studies_views.study_detail_page, name="study-detail"),
+    path("devices/", studies_views.device_list_page, name="device-list"),
+    path("admin/", admin.site.urls),
+]
+
+urlpatterns = api + pages

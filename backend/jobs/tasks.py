@@ -1,0 +1,8 @@
+from celery import shared_task
+
+from .services import jobs_sweep_stale
+
+
+@shared_task
+def jobs_sweep() -> int:
+    return jobs_sweep_stale()

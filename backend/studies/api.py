@@ -1,0 +1,122 @@
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import generics, status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+from rest_framework.throttling import ScopedRateThrottle
+from rest_framework.views import APIView
+
+from accounts.permissions import roles_required
+from accounts.roles import ADMIN, CLINICIAN, ML_LEAD
+
+from . import selectors, serializers, storage
+from .services import upload_ingest
+from .thumbnails import image_thumbnail_ensure
+
+UPLOAD_ROLES = (CLINICIAN, ML_LEAD, ADMIN)
+
+
+def outcome_status(outcomes) -> int:
+    stored = any(o.status == "stored" for o in outcomes)
+    rejected = [o for o in outcomes if o.status == "rejected"]
+    if not rejected:
+        return status.HTTP_201_CREATED if stored else status.HTTP_200_OK
+    if len(rejected) < len(outcomes):
+        return status.HTTP_207_MULTI_STATUS
+    codes = {o.http_status for o in rejected}
+    return codes.pop() if len(codes) == 1 else status.HTTP_400_BAD_REQUEST
+
+
+class StudyListCreateApi(generics.ListAPIView):
+    serializer_class = serializers.StudyListOutput
+    parser_classes = [MultiPartParser]
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [roles_required(*UPLOAD_ROLES)()]
+        return super().get_permissions()
+
+    def get_throttles(self):
+        if self.request.method == "POST":
+            self.throttle_scope = "upload"
+            return [ScopedRateThrottle()]
+        return super().get_throttles()
+
+    def get_queryset(self):
+        return selectors.study_list(user=self.request.user).prefetch_related("series__device")
+
+    @extend_schema(
+        request={"multipart/form-data": serializers.UploadInput},
+        responses={201: serializers.UploadOutput, 207: serializers.UploadOutput, 400: serializers.UploadOutput},
+        description="Upload DICOM files or zips of them (field `files`). Each file gets its own outcome.",
+    )
+    def post(self, request):
+        files = request.FILES.getlist("files")
+        if not files:
+            return Response({"detail": "No files: send one or more DICOM files or zips in the field 'files'."},
+                            status=status.HTTP_400_BAD_REQUEST)
+        outcomes = upload_ingest(files=files, user=request.user)
+        body = {
+            "results": [o.as_dict() for o in outcomes],
+            "stored": sum(o.status == "stored" for o in outcomes),
+            "duplicates": sum(o.status == "duplicate" for o in outcomes),
+            "rejected": sum(o.status == "rejected" for o in outcomes),
+        }
+        return Response(serializers.UploadOutput(body).data, status=outcome_status(outcomes))
+
+
+class StudyDetailApi(generics.RetrieveAPIView):
+    serializer_class = serializers.StudyDetailOutput
+
+    def get_queryset(self):
+        return selectors.study_list(user=self.request.user).prefetch_related("series__images", "series__device")
+
+
+class ImageDetailApi(generics.RetrieveAPIView):
+    serializer_class = serializers.ImageOutput
+
+    def get_queryset(self):
+        return selectors.image_list(user=self.request.user)
+
+
+class ImagePixelsApi(APIView):
+    @extend_schema(
+        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)},
+        description="Raw little-endian int16 HU, row-major; shape in X-Rows and X-Columns.",
+    )
+    def get(self, request, pk: int):
+        image = get_object_or_404(selectors.image_list(user=request.user), pk=pk)
+        hu = storage.hu_load(image.hu_path)
+        response = HttpResponse(hu.astype("<i2", copy=False).tobytes(), content_type="application/octet-stream")
+        response["X-Rows"] = str(image.rows)
+        response["X-Columns"] = str(image.columns)
+        response["X-Pixel-Spacing"] = f"{image.spacing_row_mm},{image.spacing_col_mm}"
+        response["X-Dtype"] = "int16-le"
+        response["Cache-Control"] = "private, max-age=3600"
+        return response
+
+
+class ImageThumbnailApi(APIView):
+    @extend_schema(responses={(200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY)})
+    def get(self, request, pk: int):
+        image = get_object_or_404(selectors.image_list(user=request.user), pk=pk)
+        relative = image_thumbnail_ensure(image=image)
+        response = HttpResponse(storage.media_path(relative).read_bytes(), content_type="image/png")
+        response["Cache-Control"] = "private, max-age=3600"
+        return response
+
+
+class DeviceListApi(generics.ListAPIView):
+    serializer_class = serializers.DeviceListOutput
+
+    def get_queryset(self):
+        return selectors.device_list()
+
+
+class DeviceDetailApi(generics.RetrieveAPIView):
+    serializer_class = serializers.DeviceListOutput
+
+    def get_queryset(self):
+        return selectors.device_list()

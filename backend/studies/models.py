@@ -1,0 +1,101 @@
+"""Devices, pseudonymised subjects, studies, series and images (HU arrays beside de-identified DICOM)."""
+
+from django.conf import settings
+from django.db import models
+
+
+class Split(models.TextChoices):
+    TRAIN = "train", "Train"
+    TEST = "test", "Test"
+
+
+class Device(models.Model):
+    """A CT scanner model, registered at ingest from Manufacturer + ManufacturerModelName."""
+
+    key = models.CharField(max_length=200, unique=True)
+    manufacturer = models.CharField(max_length=100)
+    model_name = models.CharField(max_length=100)
+    display_name = models.CharField(max_length=200)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["display_name"]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class Subject(models.Model):
+    """A patient, known only by a pseudonym derived from a salted hash of the identifiers."""
+
+    class Sex(models.TextChoices):
+        MALE = "M", "Male"
+        FEMALE = "F", "Female"
+        UNKNOWN = "", "Unknown"
+
+    pseudonym = models.CharField(max_length=32, unique=True)
+    sex = models.CharField(max_length=1, choices=Sex.choices, blank=True)
+    age_years = models.PositiveSmallIntegerField(null=True, blank=True)
+    height_m = models.FloatField(null=True, blank=True)
+    weight_kg = models.FloatField(null=True, blank=True)
+    split = models.CharField(max_length=5, choices=Split.choices)  # fixed at first sight, never moves
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.pseudonym
+
+
+class Study(models.Model):
+    study_uid = models.CharField(max_length=64, unique=True)  # remapped UID
+    subject = models.ForeignKey(Subject, on_delete=models.PROTECT, related_name="studies")
+    study_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    study_date = models.DateField(null=True, blank=True)  # kept for cohort filters (dates are not identifiers here)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Study {self.pk} ({self.subject})"
+
+
+class Series(models.Model):
+    series_uid = models.CharField(max_length=64, unique=True)
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="series")
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="series")
+    description = models.CharField(max_length=200, blank=True)
+    kernel = models.CharField(max_length=100, blank=True)
+    kvp = models.FloatField(null=True, blank=True)
+    slice_thickness_mm = models.FloatField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "series"
+
+
+class Image(models.Model):
+    sop_uid = models.CharField(max_length=64, unique=True)  # remapped; a duplicate upload maps to the same one
+    series = models.ForeignKey(Series, on_delete=models.CASCADE, related_name="images")
+    device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="images")
+    split = models.CharField(max_length=5, choices=Split.choices)
+    rows = models.PositiveIntegerField()
+    columns = models.PositiveIntegerField()
+    spacing_row_mm = models.FloatField()
+    spacing_col_mm = models.FloatField()
+    slice_location = models.FloatField(null=True, blank=True)
+    instance_number = models.IntegerField(null=True, blank=True)
+    transfer_syntax = models.CharField(max_length=100)
+    dicom_path = models.CharField(max_length=300)  # relative to MEDIA_ROOT
+    hu_path = models.CharField(max_length=300)
+    thumbnail_path = models.CharField(max_length=300, blank=True)
+    sha256 = models.CharField(max_length=64)  # of the de-identified DICOM file
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["series_id", "slice_location", "instance_number", "id"]
+        indexes = [models.Index(fields=["device", "split"])]
+
+    @property
+    def pixel_spacing_mm(self) -> tuple[float, float]:
+        return (self.spacing_row_mm, self.spacing_col_mm)

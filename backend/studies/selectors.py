@@ -1,0 +1,43 @@
+"""Reads, scoped by role: clinicians see the studies they uploaded; other roles see the whole
+(pseudonymised) archive, which labelling, review, training and research all need."""
+
+from django.db.models import Count, Min, QuerySet
+
+from accounts.roles import ADMIN, CLINICIAN, LABELLER, ML_LEAD, RESEARCHER, REVIEWER, has_role
+
+from .models import Device, Image, Study
+
+ARCHIVE_ROLES = (LABELLER, REVIEWER, ML_LEAD, RESEARCHER, ADMIN)
+
+
+def study_list(*, user) -> QuerySet[Study]:
+    studies = Study.objects.select_related("subject").annotate(
+        image_count=Count("series__images", distinct=True),
+        series_count=Count("series", distinct=True),
+        first_image_id=Min("series__images__id"),
+    )
+    if has_role(user, *ARCHIVE_ROLES):
+        return studies
+    if has_role(user, CLINICIAN):
+        return studies.filter(uploaded_by=user)
+    return studies.none()
+
+
+def image_list(*, user) -> QuerySet[Image]:
+    images = Image.objects.select_related("series__study__subject", "device")
+    if has_role(user, *ARCHIVE_ROLES):
+        return images
+    if has_role(user, CLINICIAN):
+        return images.filter(series__study__uploaded_by=user)
+    return images.none()
+
+
+def study_devices(*, study: Study) -> list[Device]:
+    return list(Device.objects.filter(series__study=study).distinct())
+
+
+def device_list() -> QuerySet[Device]:
+    return Device.objects.annotate(
+        image_count=Count("images", distinct=True),
+        series_count=Count("series", distinct=True),
+    )

@@ -1,0 +1,108 @@
+from rest_framework import serializers
+
+from .models import Device, Image, Series, Study
+
+
+class DeviceOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Device
+        fields = ["id", "key", "manufacturer", "model_name", "display_name"]
+
+
+class DeviceListOutput(DeviceOutput):
+    image_count = serializers.IntegerField()
+    series_count = serializers.IntegerField()
+
+    class Meta(DeviceOutput.Meta):
+        fields = [*DeviceOutput.Meta.fields, "image_count", "series_count"]
+
+
+class ImageOutput(serializers.ModelSerializer):
+    pixel_spacing_mm = serializers.ListField(child=serializers.FloatField())
+    study_id = serializers.IntegerField(source="series.study_id")
+    device = serializers.CharField(source="device.display_name")
+
+    class Meta:
+        model = Image
+        fields = [
+            "id", "study_id", "series", "device", "split", "rows", "columns", "pixel_spacing_mm",
+            "slice_location", "instance_number", "transfer_syntax", "created_at",
+        ]
+
+
+class SeriesOutput(serializers.ModelSerializer):
+    images = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Series
+        fields = ["id", "description", "kernel", "kvp", "slice_thickness_mm", "images"]
+
+    def get_images(self, series) -> list[dict]:
+        images = sorted(series.images.all(), key=lambda i: (i.slice_location is None, i.slice_location or 0,
+                                                           i.instance_number or 0, i.id))
+        return [
+            {
+                "id": i.id, "rows": i.rows, "columns": i.columns, "pixel_spacing_mm": list(i.pixel_spacing_mm),
+                "slice_location": i.slice_location, "instance_number": i.instance_number,
+            }
+            for i in images
+        ]
+
+
+class StudyListOutput(serializers.ModelSerializer):
+    pseudonym = serializers.CharField(source="subject.pseudonym")
+    device = serializers.SerializerMethodField()
+    series_count = serializers.IntegerField()
+    image_count = serializers.IntegerField()
+    first_image_id = serializers.IntegerField(allow_null=True)
+
+    class Meta:
+        model = Study
+        fields = ["id", "pseudonym", "study_date", "device", "series_count", "image_count", "first_image_id",
+                  "created_at"]
+
+    def get_device(self, study) -> dict | None:
+        series = next(iter(study.series.all()), None)
+        return {"id": series.device.id, "display_name": series.device.display_name} if series else None
+
+
+class StudyDetailOutput(serializers.ModelSerializer):
+    pseudonym = serializers.CharField(source="subject.pseudonym")
+    sex = serializers.CharField(source="subject.sex")
+    age_years = serializers.IntegerField(source="subject.age_years", allow_null=True)
+    height_m = serializers.FloatField(source="subject.height_m", allow_null=True)
+    weight_kg = serializers.FloatField(source="subject.weight_kg", allow_null=True)
+    split = serializers.CharField(source="subject.split")
+    device = serializers.SerializerMethodField()
+    series = SeriesOutput(many=True)
+
+    class Meta:
+        model = Study
+        fields = ["id", "pseudonym", "sex", "age_years", "height_m", "weight_kg", "study_date", "split",
+                  "device", "series"]
+
+    def get_device(self, study) -> dict | None:
+        series = next(iter(study.series.all()), None)
+        return DeviceOutput(series.device).data if series else None
+
+
+class UploadInput(serializers.Serializer):
+    files = serializers.ListField(child=serializers.FileField(allow_empty_file=True), allow_empty=False)
+
+
+class FileOutcomeOutput(serializers.Serializer):
+    file = serializers.CharField()
+    status = serializers.ChoiceField(choices=["stored", "duplicate", "rejected"])
+    http_status = serializers.IntegerField()
+    code = serializers.CharField(allow_null=True)
+    reason = serializers.CharField(allow_null=True)
+    study_id = serializers.IntegerField(allow_null=True)
+    image_id = serializers.IntegerField(allow_null=True)
+    device = serializers.CharField(allow_null=True)
+
+
+class UploadOutput(serializers.Serializer):
+    results = FileOutcomeOutput(many=True)
+    stored = serializers.IntegerField()
+    duplicates = serializers.IntegerField()
+    rejected = serializers.IntegerField()

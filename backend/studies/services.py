@@ -1,0 +1,243 @@
+"""Ingest: validate, de-identify and store uploaded CT; register devices and subjects."""
+
+import hashlib
+import logging
+from dataclasses import asdict, dataclass
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from jobs.models import Job
+from jobs.services import job_create
+
+from . import storage
+from .dicomio import IngestRejected, Limits, ParsedCT, deidentify, iter_upload, pseudonym_for, read_ct, remap_uid
+from .models import Device, Image, Series, Split, Study, Subject
+
+logger = logging.getLogger(__name__)
+
+STATUS_FOR_CODE = {
+    "too_large": 413,
+    "zip_too_large": 413,
+    "zip_too_many_members": 413,
+    "not_dicom": 415,
+    "zip_corrupt": 400,
+    "zip_path_traversal": 400,
+    "zip_symlink": 400,
+    "encrypted_zip": 400,
+}
+
+
+@dataclass
+class FileOutcome:
+    file: str
+    status: str  # stored | duplicate | rejected
+    http_status: int
+    code: str | None = None
+    reason: str | None = None
+    study_id: int | None = None
+    image_id: int | None = None
+    device: str | None = None
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def upload_limits() -> Limits:
+    mib = 1024 * 1024
+    return Limits(
+        max_file_bytes=settings.MUSCLESEED_UPLOAD_MAX_FILE_MB * mib,
+        zip_max_members=settings.MUSCLESEED_ZIP_MAX_MEMBERS,
+        zip_max_total_bytes=settings.MUSCLESEED_ZIP_MAX_TOTAL_MB * mib,
+    )
+
+
+def _salt() -> bytes:
+    return settings.MUSCLESEED_DEID_SALT.encode()
+
+
+def upload_ingest(*, files, user) -> list[FileOutcome]:
+    """Ingest uploaded files (each a DICOM file or a zip). Good files are stored even when others fail."""
+    limits = upload_limits()
+    outcomes: list[FileOutcome] = []
+    for upload in files:
+        try:
+            for name, content in iter_upload(upload, upload.name, limits):
+                outcomes.append(_ingest_one_reporting(name=name, content=content, user=user, limits=limits))
+        except IngestRejected as rejected:
+            outcomes.append(_rejected(rejected))
+    studies = {o.study_id for o in outcomes if o.status == "stored"}
+    for study_id in sorted(studies):
+        study_postprocess_enqueue(study_id=study_id, user=user)
+    return outcomes
+
+
+def _rejected(rejected: IngestRejected) -> FileOutcome:
+    return FileOutcome(
+        file=rejected.filename,
+        status="rejected",
+        http_status=STATUS_FOR_CODE.get(rejected.code, 422),
+        code=rejected.code,
+        reason=rejected.reason,
+    )
+
+
+def _ingest_one_reporting(*, name: str, content: bytes, user, limits: Limits) -> FileOutcome:
+    try:
+        parsed = read_ct(content, name, limits)
+        return image_ingest(parsed=parsed, filename=name, user=user)
+    except IngestRejected as rejected:
+        return _rejected(rejected)
+    except OSError as error:  # disk full, permissions: nothing was kept (image_ingest cleaned up)
+        logger.exception("could not store %s", name)
+        return FileOutcome(
+            file=name, status="rejected", http_status=507, code="storage_error",
+            reason=f"The server could not store this file ({error.strerror or error}); nothing was kept.",
+        )
+
+
+def image_ingest(*, parsed: ParsedCT, filename: str, user) -> FileOutcome:
+    """Store one validated slice: de-identified DICOM and int16 HU on disk, rows in one transaction."""
+    salt = _salt()
+    sop_uid = remap_uid(parsed.sop_instance_uid, salt)
+    existing = Image.objects.filter(sop_uid=sop_uid).select_related("series__study", "device").first()
+    if existing is not None:
+        return _duplicate(filename, existing)
+    pseudonym = pseudonym_for(parsed.patient_key or parsed.study_instance_uid, salt)
+    deidentified = deidentify(parsed, salt, pseudonym)
+    stem = storage.new_image_stem(sop_uid)
+    dicom_path, hu_path = f"{stem}.dcm", f"{stem}.hu.npy"
+    try:
+        storage.write_atomic(dicom_path, deidentified)
+        storage.write_atomic(hu_path, storage.hu_to_bytes(parsed.hu))
+        with transaction.atomic():
+            image = _image_rows_create(
+                parsed=parsed, salt=salt, sop_uid=sop_uid, pseudonym=pseudonym, user=user,
+                dicom_path=dicom_path, hu_path=hu_path, sha256=hashlib.sha256(deidentified).hexdigest(),
+            )
+    except IntegrityError:
+        storage.remove_quietly(dicom_path, hu_path)
+        existing = Image.objects.filter(sop_uid=sop_uid).select_related("series__study", "device").first()
+        if existing is None:
+            raise
+        return _duplicate(filename, existing)
+    except BaseException:
+        storage.remove_quietly(dicom_path, hu_path)
+        raise
+    return FileOutcome(
+        file=filename, status="stored", http_status=201, study_id=image.series.study_id,
+        image_id=image.id, device=image.device.display_name,
+    )
+
+
+def _duplicate(filename: str, image: Image) -> FileOutcome:
+    return FileOutcome(
+        file=filename, status="duplicate", http_status=200, code="duplicate",
+        reason="This image (same SOP instance) is already stored.", study_id=image.series.study_id,
+        image_id=image.id, device=image.device.display_name,
+    )
+
+
+def _image_rows_create(*, parsed: ParsedCT, salt: bytes, sop_uid: str, pseudonym: str, user, **files) -> Image:
+    device = device_register(manufacturer=parsed.manufacturer, model_name=parsed.model_name, key=parsed.device_key)
+    subject = subject_get_or_create(pseudonym=pseudonym, parsed=parsed)
+    study, _ = Study.objects.get_or_create(
+        study_uid=remap_uid(parsed.study_instance_uid, salt),
+        defaults={
+            "subject": subject,
+            "study_date": parsed.study_date,
+            "study_year": parsed.study_date.year if parsed.study_date else None,
+            "uploaded_by": user,
+        },
+    )
+    series, _ = Series.objects.get_or_create(
+        series_uid=remap_uid(parsed.series_instance_uid, salt),
+        defaults={
+            "study": study,
+            "device": device,
+            "description": parsed.series_description[:200],
+            "kernel": parsed.kernel[:100],
+            "kvp": parsed.kvp,
+            "slice_thickness_mm": parsed.slice_thickness_mm,
+        },
+    )
+    return Image.objects.create(
+        sop_uid=sop_uid,
+        series=series,
+        device=device,
+        split=subject.split,
+        rows=parsed.rows,
+        columns=parsed.cols,
+        spacing_row_mm=parsed.pixel_spacing_mm[0],
+        spacing_col_mm=parsed.pixel_spacing_mm[1],
+        slice_location=parsed.slice_location,
+        instance_number=parsed.instance_number,
+        transfer_syntax=parsed.transfer_syntax[:100],
+        **files,
+    )
+
+
+def device_register(*, manufacturer: str, model_name: str, key: str) -> Device:
+    from .dicomio import normalise_device
+
+    _, display = normalise_device(manufacturer, model_name)
+    device, _ = Device.objects.get_or_create(
+        key=key,
+        defaults={"manufacturer": manufacturer[:100], "model_name": model_name[:100], "display_name": display[:200]},
+    )
+    return device
+
+
+def split_for(pseudonym: str) -> str:
+    """Deterministic train/test assignment; stored on the subject at first sight so it never moves."""
+    bucket = int(hashlib.sha256(pseudonym.encode()).hexdigest()[:8], 16) % 1000
+    return Split.TEST if bucket < settings.MUSCLESEED_TEST_FRACTION * 1000 else Split.TRAIN
+
+
+def subject_get_or_create(*, pseudonym: str, parsed: ParsedCT) -> Subject:
+    known = {
+        "sex": parsed.patient_sex,
+        "age_years": parsed.patient_age_years,
+        "height_m": parsed.patient_height_m,
+        "weight_kg": parsed.patient_weight_kg,
+    }
+    subject, created = Subject.objects.get_or_create(
+        pseudonym=pseudonym, defaults={"split": split_for(pseudonym), **known}
+    )
+    if not created:
+        missing = {k: v for k, v in known.items() if v not in (None, "") and getattr(subject, k) in (None, "")}
+        if missing:
+            Subject.objects.filter(pk=subject.pk).update(**missing)
+    return subject
+
+
+def subject_update_body(*, subject: Subject, sex: str | None, height_m: float | None, weight_kg: float | None) -> Subject:
+    """Clinicians correct sex, height and weight where DICOM lacks them."""
+    for field, value in (("sex", sex), ("height_m", height_m), ("weight_kg", weight_kg)):
+        if value is not None:
+            setattr(subject, field, value)
+    subject.save(update_fields=["sex", "height_m", "weight_kg"])
+    return subject
+
+
+def study_postprocess_enqueue(*, study_id: int, user=None) -> Job:
+    from .tasks import study_postprocess
+
+    return job_create(
+        kind=Job.Kind.INGEST,
+        params={"study_id": study_id},
+        created_by=user,
+        enqueue=lambda job: study_postprocess.apply_async(args=[job.pk], queue="default"),
+    )
+
+
+def study_postprocess(*, job: Job) -> dict:
+    """After upload: render missing thumbnails (later issues add inference here)."""
+    from .thumbnails import image_thumbnail_ensure
+
+    images = Image.objects.filter(series__study_id=job.params["study_id"], thumbnail_path="")
+    made = 0
+    for image in images:
+        image_thumbnail_ensure(image=image)
+        made += 1
+    return {"thumbnails": made}

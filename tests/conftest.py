@@ -1,0 +1,77 @@
+"""Shared fixtures: named users with clear roles, API clients, the real CT folder, a clean media root."""
+
+import os
+from pathlib import Path
+
+import pytest
+from rest_framework.test import APIClient
+
+from accounts.roles import ALL_ROLES, ensure_role_groups, user_set_role
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SHARED_CT = PROJECT_ROOT.parent / "shared" / "data" / "ct"
+PASSWORD = "correct-horse-battery-9"
+
+
+@pytest.fixture(autouse=True)
+def media_root(tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture(autouse=True)
+def eager_celery(settings):
+    """Unit tests run tasks in-process; worker tests (marked `worker`) switch this off."""
+    from config.celery import app
+
+    app.conf.task_always_eager = True
+    yield
+    app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def ct_dir() -> Path:
+    if not SHARED_CT.is_dir():
+        if os.environ.get("CI"):
+            pytest.fail(f"the real CT folder {SHARED_CT} is missing")
+        pytest.skip(f"the real CT folder {SHARED_CT} is missing")
+    return SHARED_CT
+
+
+@pytest.fixture
+def make_user(db):
+    """make_user(role, name=None) -> (user, password)."""
+    from django.contrib.auth.models import User
+
+    ensure_role_groups()
+
+    def make(role: str | None, name: str | None = None):
+        username = name or f"{role or 'norole'}-user"
+        user = User.objects.create_user(username=username, password=PASSWORD)
+        if role:
+            user_set_role(user=user, role=role)
+        return user, PASSWORD
+
+    return make
+
+
+@pytest.fixture
+def client_for(make_user):
+    """client_for(role) -> an APIClient logged in (session) as a fresh user with that role."""
+    made = {}
+
+    def client(role: str | None) -> APIClient:
+        if role not in made:
+            user, _ = make_user(role)
+            api = APIClient()
+            api.force_authenticate(user)
+            api.user = user
+            made[role] = api
+        return made[role]
+
+    return client
+
+
+@pytest.fixture
+def roles():
+    return ALL_ROLES
