@@ -27,6 +27,7 @@ echo "== broker for worker tests: ${TEST_BROKER_URL:-none (worker tests skip; th
 export SECRET_KEY="test-secret-key-not-for-production"
 export MUSCLESEED_DEID_SALT="test-deid-salt"
 export MUSCLESEED_VAR_DIR="$(pwd)/var/test"
+export SECURE_HTTPS=0  # the test client and live server speak plain http
 export CELERY_BROKER_URL="${TEST_BROKER_URL:-memory://}"
 
 echo "== ruff"

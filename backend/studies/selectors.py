@@ -15,7 +15,7 @@ def study_list(*, user) -> QuerySet[Study]:
         image_count=Count("series__images", distinct=True),
         series_count=Count("series", distinct=True),
         first_image_id=Min("series__images__id"),
-    )
+    ).order_by("-created_at", "-id")
     if has_role(user, *ARCHIVE_ROLES):
         return studies
     if has_role(user, CLINICIAN):
@@ -40,4 +40,4 @@ def device_list() -> QuerySet[Device]:
     return Device.objects.annotate(
         image_count=Count("images", distinct=True),
         series_count=Count("series", distinct=True),
-    )
+    ).order_by("display_name", "id")

@@ -1,0 +1,176 @@
+"""read_ct: validate one uploaded file as a single CT slice and read what MuscleSeed needs from it."""
+
+import hashlib
+import io
+
+import pydicom
+from pydicom import uid
+from pydicom.dataelem import RawDataElement
+from pydicom.dataset import Dataset
+
+from . import parsed, pixels, sniff
+from .errors import IngestRejected
+from .limits import Limits
+from .parsed import ParsedCT, text
+
+CT_SOP_CLASSES = frozenset(
+    {
+        uid.CTImageStorage,
+        uid.EnhancedCTImageStorage,
+        uid.LegacyConvertedEnhancedCTImageStorage,
+    }
+)
+SECONDARY_CAPTURE_SOP_CLASSES = frozenset(
+    {
+        uid.SecondaryCaptureImageStorage,
+        uid.MultiFrameSingleBitSecondaryCaptureImageStorage,
+        uid.MultiFrameGrayscaleByteSecondaryCaptureImageStorage,
+        uid.MultiFrameGrayscaleWordSecondaryCaptureImageStorage,
+        uid.MultiFrameTrueColorSecondaryCaptureImageStorage,
+    }
+)
+_DEFLATED = uid.DeflatedExplicitVRLittleEndian.encode("ascii")
+_UNDEFINED_LENGTH = 0xFFFFFFFF
+_DELIMITER_BYTES = 8
+
+
+def read_ct(data: bytes, filename: str, limits: Limits | None = None) -> ParsedCT:
+    """Validate ``data`` as one CT slice; raise IngestRejected (never anything else) when it is not."""
+    try:
+        return _read_ct(data, filename, limits or Limits())
+    except IngestRejected:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a parser bug must still be a clean rejection
+        reason = f"could not be read ({type(exc).__name__}: {exc})"
+        raise IngestRejected(filename, reason, "undecodable") from exc
+
+
+def _read_ct(data: bytes, filename: str, limits: Limits) -> ParsedCT:
+    _check_size(data, filename, limits)
+    ds = _parse(data, filename)
+    _check_kind(ds, filename)
+    rows, cols = pixels.check_pixel_module(ds, filename, limits)
+    syntax = pixels.transfer_syntax(ds)
+    pixels.check_transfer_syntax(syntax, filename)
+    ds.file_meta.TransferSyntaxUID = syntax  # files without file meta need it to decode
+    pixels.check_native_length(ds, syntax, filename)
+    slope, intercept = pixels.rescale(ds, filename)
+    spacing = pixels.pixel_spacing(ds, filename)
+    hu = pixels.decode_hu(ds, filename, slope, intercept)
+    digest = hashlib.sha256(data).hexdigest()
+    return _build(ds, hu, (rows, cols), spacing, (slope, intercept), syntax, digest)
+
+
+def _check_size(data: bytes, filename: str, limits: Limits) -> None:
+    if len(data) > limits.max_file_bytes:
+        reason = f"is {len(data)} bytes, more than the {limits.max_file_bytes} accepted for one file"
+        raise IngestRejected(filename, reason, "too_large")
+    if not sniff.starts_like_dicom(data):
+        reason = f"is not a DICOM file (it looks like {sniff.describe(data)})"
+        raise IngestRejected(filename, reason, "not_dicom")
+    if _DEFLATED in data[:4096]:  # refused before parsing: inflating is unbounded
+        reason = "uses the deflated transfer syntax, which is not accepted"
+        raise IngestRejected(filename, reason, "unsupported_transfer_syntax")
+
+
+def _parse(data: bytes, filename: str) -> Dataset:
+    source = sniff.with_preamble(data)
+    try:
+        ds = pydicom.dcmread(io.BytesIO(source), force=True)
+    except Exception as exc:  # noqa: BLE001 - pydicom raises many types for bad input
+        reason = f"is not a readable DICOM file ({type(exc).__name__}: {exc})"
+        raise IngestRejected(filename, reason, "not_dicom") from exc
+    _check_complete(ds, len(source), filename)
+    return ds
+
+
+def _check_complete(ds: Dataset, size: int, filename: str) -> None:
+    """pydicom reads truncated files silently; find short values and bytes it could not parse."""
+    if not len(ds):  # pydicom drops every element when a file ends inside a sequence or pixel data item
+        raise IngestRejected(filename, "is truncated: its data set ends before it could be read", "truncated")
+    last_end = None
+    for tag in ds.keys():
+        element = ds.get_item(tag)
+        last_end = None
+        if not isinstance(element, RawDataElement) or element.value is None:
+            continue
+        if element.length != _UNDEFINED_LENGTH and len(element.value) < element.length:
+            reason = f"is truncated: element {tag} holds {len(element.value)} of {element.length} bytes"
+            raise IngestRejected(filename, reason, "truncated")
+        undefined = element.length == _UNDEFINED_LENGTH
+        last_end = element.value_tell + len(element.value) + (_DELIMITER_BYTES if undefined else 0)
+    # An element cut short at its header, or undefined-length pixel data without its end, is dropped by
+    # pydicom: the file then seems to lack pixel data while bytes remain after the last element read.
+    if last_end is not None and last_end < size and "PixelData" not in ds:
+        reason = f"is truncated: {size - last_end} bytes at the end could not be read as DICOM"
+        raise IngestRejected(filename, reason, "truncated")
+
+
+def _check_kind(ds: Dataset, filename: str) -> None:
+    sop_class = _sop_class(ds)
+    modality = text(ds, "Modality").upper()
+    if not sop_class and not modality:
+        reason = "is not a DICOM image: it has neither a SOP Class UID nor a Modality"
+        raise IngestRejected(filename, reason, "not_dicom")
+    if sop_class in SECONDARY_CAPTURE_SOP_CLASSES:
+        reason = "is a secondary capture (a screenshot or scanned image), not an original CT image"
+        raise IngestRejected(filename, reason, "secondary_capture")
+    if modality != "CT":
+        reason = f"has Modality {modality or '(none)'}, not CT"
+        raise IngestRejected(filename, reason, "wrong_modality")
+    if sop_class and sop_class not in CT_SOP_CLASSES:
+        reason = f"is a {uid.UID(sop_class).name} object, not a CT image"
+        raise IngestRejected(filename, reason, "unsupported_sop_class")
+    if text(ds, "BurnedInAnnotation").upper() == "YES":
+        reason = "has BurnedInAnnotation YES: text burned into the pixels may identify the patient"
+        raise IngestRejected(filename, reason, "burned_in")
+
+
+def _sop_class(ds: Dataset) -> str:
+    meta = getattr(ds, "file_meta", Dataset())
+    return text(ds, "SOPClassUID") or text(meta, "MediaStorageSOPClassUID")
+
+
+def _build(
+    ds: Dataset,
+    hu: object,
+    shape: tuple[int, int],
+    spacing: tuple[float, float],
+    rescale: tuple[float, float],
+    syntax: uid.UID,
+    digest: str,
+) -> ParsedCT:
+    sop, series, study, derived = parsed.resolve_uids(ds, digest)
+    when = parsed.study_date(ds)
+    position = parsed.numbers(ds, "ImagePositionPatient", 3)
+    return ParsedCT(
+        dataset=ds,
+        hu=hu,
+        rows=shape[0],
+        cols=shape[1],
+        pixel_spacing_mm=spacing,
+        slice_thickness_mm=parsed.number(ds, "SliceThickness"),
+        slice_location=parsed.slice_location(ds, position),
+        instance_number=parsed.instance_number(ds),
+        sop_instance_uid=sop,
+        series_instance_uid=series,
+        study_instance_uid=study,
+        study_date=when,
+        kernel=text(ds, "ConvolutionKernel"),
+        kvp=parsed.number(ds, "KVP"),
+        patient_key=parsed.patient_key(ds),
+        series_description=text(ds, "SeriesDescription"),
+        transfer_syntax=syntax.name,
+        transfer_syntax_uid=str(syntax),
+        sop_class_uid=_sop_class(ds) or uid.CTImageStorage,
+        frame_of_reference_uid=text(ds, "FrameOfReferenceUID"),
+        image_type=tuple(part for part in text(ds, "ImageType").upper().split("\\") if part),
+        image_position_mm=position,
+        image_orientation=parsed.numbers(ds, "ImageOrientationPatient", 6),
+        rescale_slope=rescale[0],
+        rescale_intercept=rescale[1],
+        body_part=text(ds, "BodyPartExamined"),
+        derived_uids=derived,
+        **parsed.device(ds),
+        **parsed.demographics(ds, when),
+    )

@@ -1,0 +1,62 @@
+"""Jobs are claimed with a conditional update: a second claim of the same job does nothing."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from jobs.models import Job
+from jobs.runner import run_claimed
+from jobs.services import job_cancel, job_claim, job_progress, jobs_sweep_stale
+
+
+def test_only_the_first_claim_of_a_queued_job_wins(db):
+    job = Job.objects.create(kind=Job.Kind.INGEST, params={})
+    assert job_claim(job_id=job.pk) is True
+    assert job_claim(job_id=job.pk) is False
+    job.refresh_from_db()
+    assert job.state == Job.State.RUNNING and job.attempts == 1
+
+
+def test_a_running_job_whose_worker_died_can_be_claimed_again(db):
+    job = Job.objects.create(kind=Job.Kind.INGEST, params={})
+    job_claim(job_id=job.pk)
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
+    assert job_claim(job_id=job.pk) is True
+    job.refresh_from_db()
+    assert job.attempts == 2
+
+
+def test_a_failing_body_records_its_reason_on_the_row(db):
+    job = Job.objects.create(kind=Job.Kind.INGEST, params={})
+
+    def body(job):
+        raise ValueError("the study has no images")
+
+    assert run_claimed(job_id=job.pk, task_id="t1", body=body) == "failed"
+    job.refresh_from_db()
+    assert job.state == Job.State.FAILED and "the study has no images" in job.error
+
+
+def test_a_finished_job_is_not_run_again(db):
+    job = Job.objects.create(kind=Job.Kind.INGEST, params={})
+    runs = []
+    assert run_claimed(job_id=job.pk, task_id="t1", body=lambda j: runs.append(1) or {"ok": True}) == "succeeded"
+    assert run_claimed(job_id=job.pk, task_id="t1", body=lambda j: runs.append(1)) == "skipped"
+    assert runs == [1]
+
+
+def test_cancel_stops_a_running_job_at_its_next_progress_report(db):
+    job = Job.objects.create(kind=Job.Kind.TRAIN, params={})
+    job_claim(job_id=job.pk)
+    assert job_progress(job_id=job.pk, progress=0.2, log="epoch 1") is True
+    job_cancel(job_id=job.pk)
+    assert job_progress(job_id=job.pk, progress=0.3) is False
+
+
+def test_the_sweeper_fails_jobs_that_stopped_reporting(db):
+    job = Job.objects.create(kind=Job.Kind.TRAIN, params={})
+    job_claim(job_id=job.pk)
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
+    assert jobs_sweep_stale() == 1
+    job.refresh_from_db()
+    assert job.state == Job.State.FAILED and "sweeper" in job.error
