@@ -9,8 +9,21 @@ class JobOutput(serializers.ModelSerializer):
     class Meta:
         model = Job
         fields = [
-            "id", "kind", "state", "params", "result", "progress", "progress_detail", "attempts", "log_tail",
-            "error", "cancel_requested", "created_at", "started_at", "heartbeat_at", "finished_at",
+            "id",
+            "kind",
+            "state",
+            "params",
+            "result",
+            "progress",
+            "progress_detail",
+            "attempts",
+            "log_tail",
+            "error",
+            "cancel_requested",
+            "created_at",
+            "started_at",
+            "heartbeat_at",
+            "finished_at",
         ]
 
 

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from .models import Job
@@ -35,9 +35,9 @@ def _enqueue(job: Job, enqueue: Callable[[Job], object]) -> None:
 def job_claim(*, job_id: int, task_id: str = "") -> bool:
     """Move a queued job (or a stale running one whose worker died) to running. True if this caller won."""
     now = timezone.now()
-    claimable = Job.objects.filter(pk=job_id, cancel_requested=False).filter(
-        state=Job.State.QUEUED
-    ) | Job.objects.filter(pk=job_id, cancel_requested=False, state=Job.State.RUNNING, heartbeat_at__lt=now - STALE_AFTER)
+    queued = Q(state=Job.State.QUEUED)
+    abandoned = Q(state=Job.State.RUNNING, heartbeat_at__lt=now - STALE_AFTER)
+    claimable = Job.objects.filter(queued | abandoned, pk=job_id, cancel_requested=False)
     changed = claimable.update(
         state=Job.State.RUNNING,
         attempts=F("attempts") + 1,
@@ -84,9 +84,7 @@ def job_cancel(*, job_id: int) -> Job:
 
 
 def job_mark_cancelled(*, job_id: int) -> None:
-    Job.objects.filter(pk=job_id, state=Job.State.RUNNING).update(
-        state=Job.State.CANCELLED, finished_at=timezone.now()
-    )
+    Job.objects.filter(pk=job_id, state=Job.State.RUNNING).update(state=Job.State.CANCELLED, finished_at=timezone.now())
 
 
 def jobs_sweep_stale(*, older_than: timedelta = STALE_AFTER) -> int:

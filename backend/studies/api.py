@@ -55,8 +55,10 @@ class StudyListCreateApi(generics.ListAPIView):
     def post(self, request):
         files = request.FILES.getlist("files")
         if not files:
-            return Response({"detail": "No files: send one or more DICOM files or zips in the field 'files'."},
-                            status=status.HTTP_400_BAD_REQUEST)
+            return Response(
+                {"detail": "No files: send one or more DICOM files or zips in the field 'files'."},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
         outcomes = upload_ingest(files=files, user=request.user)
         body = {
             "results": [o.as_dict() for o in outcomes],

@@ -73,6 +73,9 @@ class Series(models.Model):
     class Meta:
         verbose_name_plural = "series"
 
+    def __str__(self) -> str:
+        return f"Series {self.pk} of study {self.study_id}"
+
 
 class Image(models.Model):
     sop_uid = models.CharField(max_length=64, unique=True)  # remapped; a duplicate upload maps to the same one
@@ -95,6 +98,9 @@ class Image(models.Model):
     class Meta:
         ordering = ["series_id", "slice_location", "instance_number", "id"]
         indexes = [models.Index(fields=["device", "split"])]
+
+    def __str__(self) -> str:
+        return f"Image {self.pk} ({self.rows}x{self.columns})"
 
     @property
     def pixel_spacing_mm(self) -> tuple[float, float]:

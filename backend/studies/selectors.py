@@ -11,11 +11,15 @@ ARCHIVE_ROLES = (LABELLER, REVIEWER, ML_LEAD, RESEARCHER, ADMIN)
 
 
 def study_list(*, user) -> QuerySet[Study]:
-    studies = Study.objects.select_related("subject").annotate(
-        image_count=Count("series__images", distinct=True),
-        series_count=Count("series", distinct=True),
-        first_image_id=Min("series__images__id"),
-    ).order_by("-created_at", "-id")
+    studies = (
+        Study.objects.select_related("subject")
+        .annotate(
+            image_count=Count("series__images", distinct=True),
+            series_count=Count("series", distinct=True),
+            first_image_id=Min("series__images__id"),
+        )
+        .order_by("-created_at", "-id")
+    )
     if has_role(user, *ARCHIVE_ROLES):
         return studies
     if has_role(user, CLINICIAN):

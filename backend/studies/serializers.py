@@ -25,8 +25,18 @@ class ImageOutput(serializers.ModelSerializer):
     class Meta:
         model = Image
         fields = [
-            "id", "study_id", "series", "device", "split", "rows", "columns", "pixel_spacing_mm",
-            "slice_location", "instance_number", "transfer_syntax", "created_at",
+            "id",
+            "study_id",
+            "series",
+            "device",
+            "split",
+            "rows",
+            "columns",
+            "pixel_spacing_mm",
+            "slice_location",
+            "instance_number",
+            "transfer_syntax",
+            "created_at",
         ]
 
 
@@ -38,12 +48,18 @@ class SeriesOutput(serializers.ModelSerializer):
         fields = ["id", "description", "kernel", "kvp", "slice_thickness_mm", "images"]
 
     def get_images(self, series) -> list[dict]:
-        images = sorted(series.images.all(), key=lambda i: (i.slice_location is None, i.slice_location or 0,
-                                                           i.instance_number or 0, i.id))
+        images = sorted(
+            series.images.all(),
+            key=lambda i: (i.slice_location is None, i.slice_location or 0, i.instance_number or 0, i.id),
+        )
         return [
             {
-                "id": i.id, "rows": i.rows, "columns": i.columns, "pixel_spacing_mm": list(i.pixel_spacing_mm),
-                "slice_location": i.slice_location, "instance_number": i.instance_number,
+                "id": i.id,
+                "rows": i.rows,
+                "columns": i.columns,
+                "pixel_spacing_mm": list(i.pixel_spacing_mm),
+                "slice_location": i.slice_location,
+                "instance_number": i.instance_number,
             }
             for i in images
         ]
@@ -58,8 +74,16 @@ class StudyListOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Study
-        fields = ["id", "pseudonym", "study_date", "device", "series_count", "image_count", "first_image_id",
-                  "created_at"]
+        fields = [
+            "id",
+            "pseudonym",
+            "study_date",
+            "device",
+            "series_count",
+            "image_count",
+            "first_image_id",
+            "created_at",
+        ]
 
     def get_device(self, study) -> dict | None:
         series = next(iter(study.series.all()), None)
@@ -78,8 +102,18 @@ class StudyDetailOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Study
-        fields = ["id", "pseudonym", "sex", "age_years", "height_m", "weight_kg", "study_date", "split",
-                  "device", "series"]
+        fields = [
+            "id",
+            "pseudonym",
+            "sex",
+            "age_years",
+            "height_m",
+            "weight_kg",
+            "study_date",
+            "split",
+            "device",
+            "series",
+        ]
 
     def get_device(self, study) -> dict | None:
         series = next(iter(study.series.all()), None)

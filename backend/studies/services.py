@@ -91,7 +91,10 @@ def _ingest_one_reporting(*, name: str, content: bytes, user, limits: Limits) ->
     except OSError as error:  # disk full, permissions: nothing was kept (image_ingest cleaned up)
         logger.exception("could not store %s", name)
         return FileOutcome(
-            file=name, status="rejected", http_status=507, code="storage_error",
+            file=name,
+            status="rejected",
+            http_status=507,
+            code="storage_error",
             reason=f"The server could not store this file ({error.strerror or error}); nothing was kept.",
         )
 
@@ -112,8 +115,14 @@ def image_ingest(*, parsed: ParsedCT, filename: str, user) -> FileOutcome:
         storage.write_atomic(hu_path, storage.hu_to_bytes(parsed.hu))
         with transaction.atomic():
             image = _image_rows_create(
-                parsed=parsed, salt=salt, sop_uid=sop_uid, pseudonym=pseudonym, user=user,
-                dicom_path=dicom_path, hu_path=hu_path, sha256=hashlib.sha256(deidentified).hexdigest(),
+                parsed=parsed,
+                salt=salt,
+                sop_uid=sop_uid,
+                pseudonym=pseudonym,
+                user=user,
+                dicom_path=dicom_path,
+                hu_path=hu_path,
+                sha256=hashlib.sha256(deidentified).hexdigest(),
             )
     except IntegrityError:
         storage.remove_quietly(dicom_path, hu_path)
@@ -125,16 +134,25 @@ def image_ingest(*, parsed: ParsedCT, filename: str, user) -> FileOutcome:
         storage.remove_quietly(dicom_path, hu_path)
         raise
     return FileOutcome(
-        file=filename, status="stored", http_status=201, study_id=image.series.study_id,
-        image_id=image.id, device=image.device.display_name,
+        file=filename,
+        status="stored",
+        http_status=201,
+        study_id=image.series.study_id,
+        image_id=image.id,
+        device=image.device.display_name,
     )
 
 
 def _duplicate(filename: str, image: Image) -> FileOutcome:
     return FileOutcome(
-        file=filename, status="duplicate", http_status=200, code="duplicate",
-        reason="This image (same SOP instance) is already stored.", study_id=image.series.study_id,
-        image_id=image.id, device=image.device.display_name,
+        file=filename,
+        status="duplicate",
+        http_status=200,
+        code="duplicate",
+        reason="This image (same SOP instance) is already stored.",
+        study_id=image.series.study_id,
+        image_id=image.id,
+        device=image.device.display_name,
     )
 
 
@@ -211,7 +229,9 @@ def subject_get_or_create(*, pseudonym: str, parsed: ParsedCT) -> Subject:
     return subject
 
 
-def subject_update_body(*, subject: Subject, sex: str | None, height_m: float | None, weight_kg: float | None) -> Subject:
+def subject_update_body(
+    *, subject: Subject, sex: str | None, height_m: float | None, weight_kg: float | None
+) -> Subject:
     """Clinicians correct sex, height and weight where DICOM lacks them."""
     for field, value in (("sex", sex), ("height_m", height_m), ("weight_kg", weight_kg)):
         if value is not None:

@@ -18,10 +18,14 @@ from .serializers import StudyDetailOutput
 def upload_page(request):
     if not has_role(request.user, *UPLOAD_ROLES):
         raise PermissionDenied("Uploading CT needs the clinician, ML lead or admin role.")
-    return render(request, "studies/upload.html", {
-        "max_file_mb": settings.MUSCLESEED_UPLOAD_MAX_FILE_MB,
-        "accepted": "DICOM files (.dcm or no extension), folders of them, or .zip archives",
-    })
+    return render(
+        request,
+        "studies/upload.html",
+        {
+            "max_file_mb": settings.MUSCLESEED_UPLOAD_MAX_FILE_MB,
+            "accepted": "DICOM files (.dcm or no extension), folders of them, or .zip archives",
+        },
+    )
 
 
 @login_required

@@ -57,8 +57,12 @@ def stored(make_user, ct_dir):
 def url_for(route: str, stored: dict) -> str:
     from studies.models import Device
 
-    ids = {"api/studies/": stored["study"], "api/images/": stored["image"], "api/jobs/": stored["job"],
-           "api/devices/": Device.objects.get().pk}
+    ids = {
+        "api/studies/": stored["study"],
+        "api/images/": stored["image"],
+        "api/jobs/": stored["job"],
+        "api/devices/": Device.objects.get().pk,
+    }
     prefix = next((p for p in ids if route.startswith(p)), "")
     return "/" + route.replace("<int:pk>", str(ids.get(prefix, 0)))
 

@@ -53,9 +53,28 @@ def celery_worker_process(transactional_db, broker_url, settings, media_root):
     }
     log = open(media_root.parent / "worker.log", "w+")  # noqa: SIM115 - closed below
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "default,inference,training",
-         "--pool", "solo", "--concurrency", "1", "--loglevel", "INFO", "-n", f"test-{os.getpid()}@%h"],
-        cwd=PROJECT_ROOT / "backend", env=env, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-Q",
+            "default,inference,training",
+            "--pool",
+            "solo",
+            "--concurrency",
+            "1",
+            "--loglevel",
+            "INFO",
+            "-n",
+            f"test-{os.getpid()}@%h",
+        ],
+        cwd=PROJECT_ROOT / "backend",
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     process.log_path = log.name
     yield process

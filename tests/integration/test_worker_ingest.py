@@ -41,12 +41,19 @@ def test_a_duplicate_delivery_does_no_work_twice(celery_worker_process, make_use
     client.force_authenticate(make_user("clinician")[0])
     client.post("/api/studies/", {"files": [named_upload(ct_dir / GE / "01.dcm")]}, format="multipart")
     job = Job.objects.get(kind=Job.Kind.INGEST)
-    wait_for(lambda: Job.objects.get(pk=job.pk).is_finished, timeout=90, what="the first delivery",
-             log_path=celery_worker_process.log_path)
+    wait_for(
+        lambda: Job.objects.get(pk=job.pk).is_finished,
+        timeout=90,
+        what="the first delivery",
+        log_path=celery_worker_process.log_path,
+    )
 
     study_postprocess.apply_async(args=[job.pk], queue="default")  # the same message delivered again
-    wait_for(lambda: "skipping duplicate delivery" in open(celery_worker_process.log_path).read(), timeout=60,
-             what="the worker to skip the duplicate", log_path=celery_worker_process.log_path)
+    wait_for(
+        lambda: "skipping duplicate delivery" in open(celery_worker_process.log_path).read(),
+        timeout=60,
+        what="the worker to skip the duplicate",
+        log_path=celery_worker_process.log_path,
+    )
     job.refresh_from_db()
     assert job.state == Job.State.SUCCEEDED and job.attempts == 1
-

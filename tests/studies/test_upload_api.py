@@ -47,8 +47,11 @@ def test_a_duplicate_upload_is_recognised_and_not_stored_twice(client_for, ct_di
 
 
 def test_a_mixed_batch_stores_the_good_files_and_names_the_bad_one(client_for, ct_dir):
-    response = upload(client_for("clinician"), named_upload(ct_dir / GE / "01.dcm"),
-                      bytes_upload("notes.txt", b"this is not a DICOM file"))
+    response = upload(
+        client_for("clinician"),
+        named_upload(ct_dir / GE / "01.dcm"),
+        bytes_upload("notes.txt", b"this is not a DICOM file"),
+    )
     assert response.status_code == 207
     results = {r["file"]: r for r in response.json()["results"]}
     assert results["01.dcm"]["status"] == "stored"
