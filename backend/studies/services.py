@@ -25,6 +25,8 @@ STATUS_FOR_CODE = {
     "zip_path_traversal": 400,
     "zip_symlink": 400,
     "encrypted_zip": 400,
+    "zip_nested": 400,
+    "zip_empty": 400,
 }
 
 
@@ -106,7 +108,7 @@ def image_ingest(*, parsed: ParsedCT, filename: str, user) -> FileOutcome:
     existing = Image.objects.filter(sop_uid=sop_uid).select_related("series__study", "device").first()
     if existing is not None:
         return _duplicate(filename, existing)
-    pseudonym = pseudonym_for(parsed.patient_key or parsed.study_instance_uid, salt)
+    pseudonym = pseudonym_for(parsed.subject_key, salt)
     deidentified = deidentify(parsed, salt, pseudonym)
     stem = storage.new_image_stem(sop_uid)
     dicom_path, hu_path = f"{stem}.dcm", f"{stem}.hu.npy"
@@ -173,7 +175,7 @@ def _image_rows_create(*, parsed: ParsedCT, salt: bytes, sop_uid: str, pseudonym
         defaults={
             "study": study,
             "device": device,
-            "description": parsed.series_description[:200],
+            "description": "",  # free text from the identified file can carry names: not kept
             "kernel": parsed.kernel[:100],
             "kvp": parsed.kvp,
             "slice_thickness_mm": parsed.slice_thickness_mm,
@@ -215,7 +217,7 @@ def split_for(pseudonym: str) -> str:
 def subject_get_or_create(*, pseudonym: str, parsed: ParsedCT) -> Subject:
     known = {
         "sex": parsed.patient_sex,
-        "age_years": parsed.patient_age_years,
+        "age_years": None if parsed.patient_age_years is None else min(parsed.patient_age_years, 90),
         "height_m": parsed.patient_height_m,
         "weight_kg": parsed.patient_weight_kg,
     }

@@ -3,8 +3,8 @@
 Plain Python (pydicom, numpy): it never imports Django, so it can be tested and reused on its own.
 """
 
-from .audit import IDENTIFYING_KEYWORDS, find_identifying
 from .archive import iter_upload
+from .audit import IDENTIFYING_KEYWORDS, find_identifying
 from .deid import ALLOWED_KEYWORDS, DEIDENTIFICATION_METHOD, deidentify
 from .devices import normalise_device
 from .errors import REJECTION_CODES, IngestRejected

@@ -1,7 +1,5 @@
 """Pixel-module checks and decoding to Hounsfield units."""
 
-import math
-
 import numpy as np
 from pydicom import uid
 from pydicom.dataset import Dataset
@@ -15,7 +13,6 @@ _REFUSED_SYNTAXES = {
     uid.DeflatedExplicitVRLittleEndian: "deflated datasets are not accepted",
     uid.ExplicitVRBigEndian: "big-endian DICOM (retired in 2004) is not accepted",
 }
-_UNDEFINED_LENGTH = 0xFFFFFFFF
 
 
 def transfer_syntax(ds: Dataset) -> uid.UID:
@@ -62,9 +59,7 @@ def _check_dimensions(ds: Dataset, filename: str, limits: Limits) -> tuple[int, 
     if rows <= 0 or cols <= 0:
         raise IngestRejected(filename, f"has no image size ({rows} x {cols} pixels)", "bad_dimensions")
     if rows > limits.max_rows or cols > limits.max_cols:
-        reason = (
-            f"declares {rows} x {cols} pixels, more than the {limits.max_rows} x {limits.max_cols} accepted"
-        )
+        reason = f"declares {rows} x {cols} pixels, more than the {limits.max_rows} x {limits.max_cols} accepted"
         raise IngestRejected(filename, reason, "bad_dimensions")
     frames = int(number(ds, "NumberOfFrames") or 1)
     if frames > limits.max_frames:
@@ -96,7 +91,7 @@ def rescale(ds: Dataset, filename: str) -> tuple[float, float]:
 
 def pixel_spacing(ds: Dataset, filename: str) -> tuple[float, float]:
     spacing = numbers(ds, "PixelSpacing", 2)
-    if spacing is None or min(spacing) <= 0 or max(spacing) > 100 or not all(map(math.isfinite, spacing)):
+    if spacing is None or min(spacing) <= 0 or max(spacing) > 100:  # mm; finite by numbers()
         reason = f"has no usable PixelSpacing ({text(ds, 'PixelSpacing') or 'missing'}), so areas cannot be measured"
         raise IngestRejected(filename, reason, "missing_spacing")
     return spacing[0], spacing[1]

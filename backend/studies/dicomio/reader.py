@@ -3,6 +3,7 @@
 import hashlib
 import io
 
+import numpy as np
 import pydicom
 from pydicom import uid
 from pydicom.dataelem import RawDataElement
@@ -46,7 +47,7 @@ def read_ct(data: bytes, filename: str, limits: Limits | None = None) -> ParsedC
 
 
 def _read_ct(data: bytes, filename: str, limits: Limits) -> ParsedCT:
-    _check_size(data, filename, limits)
+    _check_bytes(data, filename, limits)
     ds = _parse(data, filename)
     _check_kind(ds, filename)
     rows, cols = pixels.check_pixel_module(ds, filename, limits)
@@ -58,10 +59,12 @@ def _read_ct(data: bytes, filename: str, limits: Limits) -> ParsedCT:
     spacing = pixels.pixel_spacing(ds, filename)
     hu = pixels.decode_hu(ds, filename, slope, intercept)
     digest = hashlib.sha256(data).hexdigest()
-    return _build(ds, hu, (rows, cols), spacing, (slope, intercept), syntax, digest)
+    return _build(
+        ds, hu=hu, shape=(rows, cols), spacing=spacing, rescale=(slope, intercept), syntax=syntax, digest=digest
+    )
 
 
-def _check_size(data: bytes, filename: str, limits: Limits) -> None:
+def _check_bytes(data: bytes, filename: str, limits: Limits) -> None:
     if len(data) > limits.max_file_bytes:
         reason = f"is {len(data)} bytes, more than the {limits.max_file_bytes} accepted for one file"
         raise IngestRejected(filename, reason, "too_large")
@@ -89,7 +92,7 @@ def _check_complete(ds: Dataset, size: int, filename: str) -> None:
     if not len(ds):  # pydicom drops every element when a file ends inside a sequence or pixel data item
         raise IngestRejected(filename, "is truncated: its data set ends before it could be read", "truncated")
     last_end = None
-    for tag in ds.keys():
+    for tag in ds.keys():  # keys, not elements: iterating a Dataset converts every raw element
         element = ds.get_item(tag)
         last_end = None
         if not isinstance(element, RawDataElement) or element.value is None:
@@ -112,6 +115,9 @@ def _check_kind(ds: Dataset, filename: str) -> None:
     if not sop_class and not modality:
         reason = "is not a DICOM image: it has neither a SOP Class UID nor a Modality"
         raise IngestRejected(filename, reason, "not_dicom")
+    if sop_class == uid.MediaStorageDirectoryStorage:  # common in zips of CD exports
+        reason = "is a DICOMDIR (an index of the other files), not an image"
+        raise IngestRejected(filename, reason, "no_pixels")
     if sop_class in SECONDARY_CAPTURE_SOP_CLASSES:
         reason = "is a secondary capture (a screenshot or scanned image), not an original CT image"
         raise IngestRejected(filename, reason, "secondary_capture")
@@ -133,7 +139,8 @@ def _sop_class(ds: Dataset) -> str:
 
 def _build(
     ds: Dataset,
-    hu: object,
+    *,
+    hu: np.ndarray,
     shape: tuple[int, int],
     spacing: tuple[float, float],
     rescale: tuple[float, float],
