@@ -21,6 +21,9 @@ if [ -d ../shared/data/ct ]; then
   $PY manage.py import_ct ../shared/data/ct --quiet
 fi
 
+echo "== demo cohort (phantom CT of four device profiles, accepted SEED masks, a base model job)"
+$PY manage.py seed_demo
+
 echo "== starting one Celery worker (queues default, inference, training)"
 PYTHONPATH=backend .venv/bin/celery -A config worker -B -s "$VAR/celerybeat-schedule" -Q default,inference,training \
   --concurrency 1 --loglevel INFO >"$VAR/log/worker.log" 2>&1 &

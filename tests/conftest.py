@@ -38,12 +38,30 @@ def ct_dir() -> Path:
     return SHARED_CT
 
 
+def ensure_reference_data() -> None:
+    """Rows that migrations create: transactional tests flush them, so put them back."""
+    from annotations.models import LabelSet
+
+    ensure_role_groups()
+    if not LabelSet.objects.filter(is_default=True).exists():
+        LabelSet.objects.get_or_create(
+            name="body-composition",
+            defaults={
+                "is_default": True,
+                "labels": [
+                    {"value": 1, "name": "muscle", "color": "#e5484d"},
+                    {"value": 2, "name": "liver", "color": "#3e63dd"},
+                ],
+            },
+        )
+
+
 @pytest.fixture
 def make_user(db):
     """make_user(role, name=None) -> (user, password)."""
     from django.contrib.auth.models import User
 
-    ensure_role_groups()
+    ensure_reference_data()
 
     def make(role: str | None, name: str | None = None):
         username = name or f"{role or 'norole'}-user"

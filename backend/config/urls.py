@@ -1,10 +1,11 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
 from accounts import views as account_views
 from jobs import api as jobs_api
+from jobs import views as jobs_views
 from studies import api as studies_api
 from studies import views as studies_views
 
@@ -20,6 +21,7 @@ api = [
     path("api/devices/<int:pk>/", studies_api.DeviceDetailApi.as_view(), name="api-device"),
     path("api/jobs/", jobs_api.JobListApi.as_view(), name="api-jobs"),
     path("api/jobs/<int:pk>/", jobs_api.JobDetailApi.as_view(), name="api-job"),
+    path("api/jobs/<int:pk>/cancel", jobs_api.JobCancelApi.as_view(), name="api-job-cancel"),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
@@ -33,8 +35,8 @@ pages = [
     path("upload/", studies_views.upload_page, name="upload"),
     path("studies/", studies_views.study_list_page, name="study-list"),
     path("studies/<int:pk>/", studies_views.study_detail_page, name="study-detail"),
-    path("devices/", studies_views.device_list_page, name="device-list"),
+    path("jobs/<int:pk>/", jobs_views.job_detail_page, name="job-detail"),
     path("admin/", admin.site.urls),
 ]
 
-urlpatterns = api + pages
+urlpatterns = [*api, *pages, path("", include("modelhub.urls")), path("", include("annotations.urls"))]

@@ -29,6 +29,8 @@ class Job(models.Model):
     log_tail = models.TextField(blank=True)
     error = models.TextField(blank=True)
     celery_task_id = models.CharField(max_length=64, blank=True)
+    task_name = models.CharField(max_length=200, blank=True)  # to re-send the job after a worker died
+    queue = models.CharField(max_length=50, default="default")
     worker = models.CharField(max_length=200, blank=True)
     cancel_requested = models.BooleanField(default=False)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)

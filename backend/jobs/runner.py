@@ -5,7 +5,7 @@ import traceback
 from collections.abc import Callable
 
 from .models import Job
-from .services import job_claim, job_fail, job_succeed
+from .services import JobCancelled, job_claim, job_fail, job_mark_cancelled, job_succeed
 
 logger = logging.getLogger(__name__)
 
@@ -18,6 +18,9 @@ def run_claimed(*, job_id: int, task_id: str, body: Callable[[Job], dict | None]
     job = Job.objects.get(pk=job_id)
     try:
         result = body(job)
+    except JobCancelled:
+        job_mark_cancelled(job_id=job_id)
+        return "cancelled"
     except Exception as exc:  # the reason goes to the row, where the page shows it
         logger.exception("job %s failed", job_id)
         job_fail(job_id=job_id, error=f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=5)}")

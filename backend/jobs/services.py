@@ -5,9 +5,11 @@ arrives while the job runs, or after it finished, does no work twice.
 """
 
 import socket
-from collections.abc import Callable
 from datetime import timedelta
+from importlib import import_module
 
+from celery import current_app
+from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -15,28 +17,39 @@ from django.utils import timezone
 from .models import Job
 
 LOG_TAIL_CHARS = 8000
-STALE_AFTER = timedelta(minutes=10)
+MAX_ATTEMPTS = 3
 
 
-def job_create(*, kind: str, params: dict, created_by=None, enqueue: Callable[[Job], object] | None = None) -> Job:
-    """Create a queued job; `enqueue(job)` is called after the surrounding transaction commits."""
-    job = Job.objects.create(kind=kind, params=params, created_by=created_by)
-    if enqueue is not None:
-        transaction.on_commit(lambda: _enqueue(job, enqueue))
+class JobCancelled(Exception):
+    """Raised inside a job body when the user cancelled it; the runner records the cancellation."""
+
+
+def stale_after() -> timedelta:
+    """A running job whose heartbeat is older than this is taken to have lost its worker."""
+    return timedelta(seconds=settings.JOB_STALE_SECONDS)
+
+
+def job_create(*, kind: str, params: dict, task_name: str, queue: str = "default", created_by=None) -> Job:
+    """Create a queued job and send its task once the surrounding transaction commits."""
+    job = Job.objects.create(kind=kind, params=params, created_by=created_by, task_name=task_name, queue=queue)
+    transaction.on_commit(lambda: job_send(job=job))
     return job
 
 
-def _enqueue(job: Job, enqueue: Callable[[Job], object]) -> None:
-    async_result = enqueue(job)
-    task_id = getattr(async_result, "id", "") or ""
-    Job.objects.filter(pk=job.pk).update(celery_task_id=task_id)
+def job_send(*, job: Job) -> None:
+    if current_app.conf.task_always_eager:  # tests and benchmarks run the task in-process
+        import_module(job.task_name.rsplit(".", 1)[0])  # outside a worker, tasks modules load on demand
+        result = current_app.tasks[job.task_name].apply(args=[job.pk])
+    else:
+        result = current_app.send_task(job.task_name, args=[job.pk], queue=job.queue)
+    Job.objects.filter(pk=job.pk).update(celery_task_id=result.id or "")
 
 
 def job_claim(*, job_id: int, task_id: str = "") -> bool:
     """Move a queued job (or a stale running one whose worker died) to running. True if this caller won."""
     now = timezone.now()
     queued = Q(state=Job.State.QUEUED)
-    abandoned = Q(state=Job.State.RUNNING, heartbeat_at__lt=now - STALE_AFTER)
+    abandoned = Q(state=Job.State.RUNNING, heartbeat_at__lt=now - stale_after())
     claimable = Job.objects.filter(queued | abandoned, pk=job_id, cancel_requested=False)
     changed = claimable.update(
         state=Job.State.RUNNING,
@@ -87,11 +100,23 @@ def job_mark_cancelled(*, job_id: int) -> None:
     Job.objects.filter(pk=job_id, state=Job.State.RUNNING).update(state=Job.State.CANCELLED, finished_at=timezone.now())
 
 
-def jobs_sweep_stale(*, older_than: timedelta = STALE_AFTER) -> int:
-    """Fail running jobs whose worker stopped reporting: no job stays 'running' forever."""
-    cutoff = timezone.now() - older_than
-    return Job.objects.filter(state=Job.State.RUNNING, heartbeat_at__lt=cutoff).update(
-        state=Job.State.FAILED,
-        error=f"worker stopped reporting for more than {older_than}; marked failed by the sweeper",
-        finished_at=timezone.now(),
-    )
+def jobs_sweep_stale() -> dict:
+    """Running jobs whose worker stopped reporting are sent again (they resume from their checkpoint),
+    or failed after MAX_ATTEMPTS: no job stays 'running' forever."""
+    cutoff = timezone.now() - stale_after()
+    requeued, failed = 0, 0
+    for job in Job.objects.filter(state=Job.State.RUNNING, heartbeat_at__lt=cutoff):
+        if job.attempts < MAX_ATTEMPTS and job.task_name and not job.cancel_requested:
+            changed = Job.objects.filter(pk=job.pk, state=Job.State.RUNNING, heartbeat_at__lt=cutoff).update(
+                state=Job.State.QUEUED, log_tail=job.log_tail + "worker lost; job sent again\n"
+            )
+            if changed:
+                job_send(job=job)
+                requeued += 1
+            continue
+        failed += Job.objects.filter(pk=job.pk, state=Job.State.RUNNING).update(
+            state=Job.State.FAILED,
+            error=f"the worker stopped reporting for more than {stale_after()} after {job.attempts} attempt(s)",
+            finished_at=timezone.now(),
+        )
+    return {"requeued": requeued, "failed": failed}

@@ -4,5 +4,5 @@ from .services import jobs_sweep_stale
 
 
 @shared_task
-def jobs_sweep() -> int:
+def jobs_sweep() -> dict:
     return jobs_sweep_stale()

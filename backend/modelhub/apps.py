@@ -3,3 +3,10 @@ from django.apps import AppConfig
 
 class ModelhubConfig(AppConfig):
     name = "modelhub"
+
+    def ready(self) -> None:
+        from studies.hooks import register_after_ingest
+
+        from .services.inference import inference_after_ingest
+
+        register_after_ingest(inference_after_ingest)

@@ -10,6 +10,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import roles_required
 from accounts.roles import ADMIN, CLINICIAN, ML_LEAD
+from config.renderers import BINARY_RENDERERS, PNG_RENDERERS
 
 from . import selectors, serializers, storage
 from .services import upload_ingest
@@ -84,6 +85,8 @@ class ImageDetailApi(generics.RetrieveAPIView):
 
 
 class ImagePixelsApi(APIView):
+    renderer_classes = BINARY_RENDERERS
+
     @extend_schema(
         responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)},
         description="Raw little-endian int16 HU, row-major; shape in X-Rows and X-Columns.",
@@ -101,6 +104,8 @@ class ImagePixelsApi(APIView):
 
 
 class ImageThumbnailApi(APIView):
+    renderer_classes = PNG_RENDERERS
+
     @extend_schema(responses={(200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY)})
     def get(self, request, pk: int):
         image = get_object_or_404(selectors.image_list(user=request.user), pk=pk)

@@ -208,10 +208,11 @@ def device_register(*, manufacturer: str, model_name: str, key: str) -> Device:
     return device
 
 
-def split_for(pseudonym: str) -> str:
-    """Deterministic train/test assignment; stored on the subject at first sight so it never moves."""
-    bucket = int(hashlib.sha256(pseudonym.encode()).hexdigest()[:8], 16) % 1000
-    return Split.TEST if bucket < settings.MUSCLESEED_TEST_FRACTION * 1000 else Split.TRAIN
+def split_for_new_subject() -> str:
+    """Every n-th new subject goes to the test split (n = 1 / test fraction), so every cohort, however
+    small, gets its share of test subjects. Stored on the subject at first sight: it never moves."""
+    period = max(2, round(1 / settings.MUSCLESEED_TEST_FRACTION))
+    return Split.TEST if Subject.objects.count() % period == period - 1 else Split.TRAIN
 
 
 def subject_get_or_create(*, pseudonym: str, parsed: ParsedCT) -> Subject:
@@ -222,7 +223,7 @@ def subject_get_or_create(*, pseudonym: str, parsed: ParsedCT) -> Subject:
         "weight_kg": parsed.patient_weight_kg,
     }
     subject, created = Subject.objects.get_or_create(
-        pseudonym=pseudonym, defaults={"split": split_for(pseudonym), **known}
+        pseudonym=pseudonym, defaults={"split": split_for_new_subject(), **known}
     )
     if not created:
         missing = {k: v for k, v in known.items() if v not in (None, "") and getattr(subject, k) in (None, "")}
@@ -243,23 +244,26 @@ def subject_update_body(
 
 
 def study_postprocess_enqueue(*, study_id: int, user=None) -> Job:
-    from .tasks import study_postprocess
-
     return job_create(
         kind=Job.Kind.INGEST,
         params={"study_id": study_id},
         created_by=user,
-        enqueue=lambda job: study_postprocess.apply_async(args=[job.pk], queue="default"),
+        task_name="studies.tasks.study_postprocess",
+        queue="default",
     )
 
 
 def study_postprocess(*, job: Job) -> dict:
-    """After upload: render missing thumbnails (later issues add inference here)."""
+    """After upload: render missing thumbnails, then run the hooks later apps registered (inference)."""
+    from .hooks import run_after_ingest
     from .thumbnails import image_thumbnail_ensure
 
-    images = Image.objects.filter(series__study_id=job.params["study_id"], thumbnail_path="")
+    study_id = job.params["study_id"]
+    images = Image.objects.filter(series__study_id=study_id, thumbnail_path="")
     made = 0
     for image in images:
         image_thumbnail_ensure(image=image)
         made += 1
+    image_ids = list(Image.objects.filter(series__study_id=study_id).values_list("id", flat=True))
+    run_after_ingest(study_id=study_id, image_ids=image_ids, user=job.created_by)
     return {"thumbnails": made}

@@ -44,8 +44,3 @@ def study_detail_page(request, pk: int):
     study = get_object_or_404(queryset, pk=pk)
     data = json.loads(json.dumps(StudyDetailOutput(study).data, default=str))
     return render(request, "studies/study_detail.html", {"study": study, "study_data": data})
-
-
-@login_required
-def device_list_page(request):
-    return render(request, "studies/device_list.html", {"devices": selectors.device_list()})

@@ -4,7 +4,7 @@ A new endpoint must be added to MATRIX: test_every_api_endpoint_is_in_the_matrix
 """
 
 import pytest
-from django.urls import get_resolver
+from django.urls import URLResolver, get_resolver
 from rest_framework.test import APIClient
 
 from studies.services import upload_ingest
@@ -14,6 +14,18 @@ ALL = ("clinician", "labeller", "reviewer", "ml_lead", "researcher", "admin")
 ARCHIVE = {"labeller": 200, "reviewer": 200, "ml_lead": 200, "researcher": 200, "admin": 200, "clinician": 404}
 EVERYONE = dict.fromkeys(ALL, 200)
 UPLOADERS = {"clinician": 400, "ml_lead": 400, "admin": 400, "labeller": 403, "reviewer": 403, "researcher": 403}
+WORKERS_NO_RESEARCHER = {"labeller": 200, "reviewer": 200, "ml_lead": 200, "admin": 200}
+# Annotations: researchers see accepted masks only (none here: 404); clinicians have no labelling role.
+ANNOTATION_READERS = {**WORKERS_NO_RESEARCHER, "researcher": 404, "clinician": 403}
+EDITORS_NEED_IF_MATCH = {**dict.fromkeys(ALL, 403), "labeller": 428, "reviewer": 428, "admin": 428}
+REVIEWERS_NEED_IF_MATCH = {**dict.fromkeys(ALL, 403), "reviewer": 428, "admin": 428}
+NO_PRELABEL_YET = {"labeller": 404, "reviewer": 404, "ml_lead": 404, "admin": 404, "researcher": 403, "clinician": 403}
+ANNOTATION_LISTERS = {**EVERYONE, "clinician": 403}
+QUEUE_USERS = {**dict.fromkeys(ALL, 403), "labeller": 200, "reviewer": 200, "admin": 200}
+STATS_READERS = {**WORKERS_NO_RESEARCHER, "researcher": 403, "clinician": 403}
+ML_ONLY_BAD_BODY = {**dict.fromkeys(ALL, 403), "ml_lead": 400, "admin": 400}
+# ml_lead promotes the candidate; admin then finds it already active (409).
+PROMOTERS = {**dict.fromkeys(ALL, 403), "ml_lead": 200, "admin": 409}
 JOB_ADMINS = {"ml_lead": 200, "admin": 200, "clinician": 404, "labeller": 404, "reviewer": 404, "researcher": 404}
 
 # (route pattern, method, {role: status}, anonymous status)
@@ -33,15 +45,50 @@ MATRIX = [
     ("api/schema/", "get", EVERYONE, 401),
     ("api/docs/", "get", EVERYONE, 401),
     ("api/redoc/", "get", EVERYONE, 401),
+    ("api/label-sets/", "get", EVERYONE, 401),
+    ("api/images/<int:pk>/annotation", "get", ANNOTATION_READERS, 401),
+    ("api/images/<int:pk>/annotation/mask", "get", ANNOTATION_READERS, 401),
+    ("api/images/<int:pk>/annotation/mask", "put", EDITORS_NEED_IF_MATCH, 401),
+    ("api/images/<int:pk>/annotation/submit", "post", EDITORS_NEED_IF_MATCH, 401),
+    ("api/images/<int:pk>/annotation/review", "post", REVIEWERS_NEED_IF_MATCH, 401),
+    ("api/images/<int:pk>/annotation/prelabel", "get", NO_PRELABEL_YET, 401),
+    ("api/annotations/", "get", ANNOTATION_LISTERS, 401),
+    ("api/labelling/queue", "get", QUEUE_USERS, 401),
+    ("api/labelling/stats", "get", STATS_READERS, 401),
+    ("api/jobs/<int:pk>/cancel", "post", JOB_ADMINS, 401),
+    ("api/devices/overview/", "get", EVERYONE, 401),
+    ("api/devices/<int:pk>/train", "post", ML_ONLY_BAD_BODY, 401),
+    ("api/model-versions/", "get", EVERYONE, 401),
+    ("api/model-versions/<int:pk>/", "get", EVERYONE, 401),
+    ("api/model-versions/<int:pk>/promote", "post", PROMOTERS, 401),
+    ("api/inference/", "post", ML_ONLY_BAD_BODY, 401),
+    ("api/evaluations/", "get", EVERYONE, 401),
+    ("api/images/<int:pk>/measurements", "get", ARCHIVE, 401),
 ]
 
 
+def walk(patterns, prefix: str = ""):
+    """Every route as written, with the prefixes of the include()s it sits under."""
+    for pattern in patterns:
+        route = prefix + str(pattern.pattern)
+        if isinstance(pattern, URLResolver):
+            yield from walk(pattern.url_patterns, route)
+        else:
+            yield route
+
+
 def api_routes() -> set[str]:
-    return {str(p.pattern) for p in get_resolver().url_patterns if str(p.pattern).startswith("api/")}
+    return {route for route in walk(get_resolver().url_patterns) if route.startswith("api/")}
 
 
 def test_every_api_endpoint_is_in_the_matrix():
     assert api_routes() == {route for route, *_ in MATRIX}
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """The matrix makes six users per route and never signs in with a password: skip the slow hashing."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -50,8 +97,15 @@ def stored(make_user, ct_dir):
     uploader, _ = make_user("clinician", name="other-clinician")
     outcomes = upload_ingest(files=[named_upload(ct_dir / "ge-lightspeed-liver-3slice" / "01.dcm")], user=uploader)
     from jobs.models import Job
+    from modelhub.models import ModelVersion
 
-    return {"study": outcomes[0].study_id, "image": outcomes[0].image_id, "job": Job.objects.get().pk}
+    version = ModelVersion.objects.create(name="base-v1", status=ModelVersion.Status.CANDIDATE, arch="vnet")
+    return {
+        "study": outcomes[0].study_id,
+        "image": outcomes[0].image_id,
+        "job": Job.objects.get().pk,
+        "version": version.pk,
+    }
 
 
 def url_for(route: str, stored: dict) -> str:
@@ -62,6 +116,7 @@ def url_for(route: str, stored: dict) -> str:
         "api/images/": stored["image"],
         "api/jobs/": stored["job"],
         "api/devices/": Device.objects.get().pk,
+        "api/model-versions/": stored["version"],
     }
     prefix = next((p for p in ids if route.startswith(p)), "")
     return "/" + route.replace("<int:pk>", str(ids.get(prefix, 0)))

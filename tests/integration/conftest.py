@@ -76,7 +76,7 @@ def celery_worker_process(transactional_db, broker_url, settings, media_root):
         stdout=log,
         stderr=subprocess.STDOUT,
     )
-    process.log_path = log.name
+    process.log_path, process.cwd, process.env = log.name, PROJECT_ROOT / "backend", env
     yield process
     if process.poll() is None:
         process.terminate()

@@ -172,3 +172,12 @@ def test_clinicians_see_only_the_studies_they_uploaded(client_for, make_user, ct
     assert second.get("/api/studies/").json()["count"] == 0
     assert client_for("clinician").get("/api/studies/").json()["count"] == 1
     assert client_for("researcher").get("/api/studies/").json()["count"] == 1
+
+
+def test_a_client_may_ask_for_pixels_as_octet_stream(client_for, ct_dir):
+    client = client_for("clinician")
+    image_id = upload(client, named_upload(ct_dir / GE / "01.dcm")).json()["results"][0]["image_id"]
+    response = client.get(f"/api/images/{image_id}/pixels", HTTP_ACCEPT="application/octet-stream")
+    assert response.status_code == 200 and len(response.content) == 512 * 512 * 2
+    missing = client.get("/api/images/999999/pixels", HTTP_ACCEPT="application/octet-stream")
+    assert missing.status_code == 404

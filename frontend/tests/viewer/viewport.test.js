@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { KEEP_VISIBLE, MAX_SCALE, aspectFromSpacing, clampViewport, fitViewport, imageToScreen, pan, pixelAt, screenToImage, wheelZoomFactor, zoomAt } from "../../static/js/viewer/viewport.js";
+import { KEEP_VISIBLE, MAX_SCALE, aspectFromSpacing, clampViewport, fitViewport, imageToScreen, pan, pixelAt, screenToImage, wheelSliceSteps, wheelZoomFactor, zoomAt } from "../../static/js/viewer/viewport.js";
 
 const image = { rows: 512, columns: 512 };
 const close = (actual, expected, message) => assert.ok(Math.abs(actual - expected) < 1e-9, `${message ?? ""} ${actual} != ${expected}`);
@@ -77,4 +77,22 @@ test("the pixel under the cursor is found, and nothing off the image", () => {
   assert.deepEqual(pixelAt(vp, image, { x: 13.9, y: 25 }), { col: 1, row: 2 });
   assert.equal(pixelAt(vp, image, { x: 9, y: 20 }), null);
   assert.equal(pixelAt(vp, image, { x: 10 + 1024, y: 20 }), null);
+});
+
+test("one mouse-wheel notch moves one slice, whatever the notch size", () => {
+  assert.deepEqual(wheelSliceSteps(100, 0), { steps: 1, remainder: 0 });
+  assert.deepEqual(wheelSliceSteps(-120, 0), { steps: -1, remainder: 0 });
+  assert.deepEqual(wheelSliceSteps(300, 0), { steps: 3, remainder: 0 });
+  assert.deepEqual(wheelSliceSteps(-3, 1), { steps: -1, remainder: 0 }, "line mode");
+});
+
+test("small trackpad deltas add up to a slice", () => {
+  let state = { steps: 0, remainder: 0 };
+  let moved = 0;
+  for (let i = 0; i < 12; i++) {
+    state = wheelSliceSteps(10, 0, state.remainder);
+    moved += state.steps;
+  }
+  assert.equal(moved, 2);
+  assert.equal(state.remainder, 0);
 });

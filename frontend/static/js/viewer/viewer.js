@@ -12,10 +12,8 @@
 
 import { fetchPixels } from "../api.js";
 import { PRESETS, applyWindow, describeWindow, dragToWindow, matchPreset, presetByKey } from "./windowing.js";
-import { aspectFromSpacing, clampViewport, fitViewport, pan, pixelAt, wheelZoomFactor, zoomAt } from "./viewport.js";
+import { aspectFromSpacing, clampViewport, fitViewport, pan, pixelAt, wheelSliceSteps, wheelZoomFactor, zoomAt } from "./viewport.js";
 import { SliceCache, neighbourIndices } from "./slice_cache.js";
-
-const WHEEL_STEP_PX = 60; // trackpads send many small deltas; one slice per this much scrolling
 
 function el(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
@@ -99,6 +97,7 @@ export class Viewer {
     this.images = images;
     this.pixels = null;
     this.viewport = null;
+    this.userMovedView = false;
     this.slider.max = String(Math.max(0, images.length - 1));
     this.slider.disabled = images.length < 2;
     if (images.length === 0) {
@@ -190,9 +189,11 @@ export class Viewer {
         this.offscreen.height = rows;
       }
       const context = this.offscreen.getContext("2d");
-      const imageData = context.createImageData(columns, rows);
-      applyWindow(hu, this.window.width, this.window.level, imageData.data);
-      context.putImageData(imageData, 0, 0);
+      if (this.imageData?.width !== columns || this.imageData?.height !== rows) {
+        this.imageData = context.createImageData(columns, rows); // reused: a window drag redraws per move
+      }
+      applyWindow(hu, this.window.width, this.window.level, this.imageData.data);
+      context.putImageData(this.imageData, 0, 0);
       this.offscreen.dataset.imageId = String(imageId);
     }
     const dpr = window.devicePixelRatio || 1;
@@ -253,19 +254,12 @@ export class Viewer {
   onWheel(event) {
     event.preventDefault();
     if (event.ctrlKey || event.metaKey) {
-      this.changeView(zoomAt(this.viewport, wheelZoomFactor(event.deltaY * (event.deltaMode === 1 ? 33 : 1)), this.localPoint(event)));
+      this.zoomBy(wheelZoomFactor(event.deltaY * (event.deltaMode === 1 ? 33 : 1)), this.localPoint(event));
       return;
     }
-    if (event.deltaMode !== 0) {
-      this.showSlice(this.index + Math.sign(event.deltaY));
-      return;
-    }
-    this.wheelRemainder += event.deltaY;
-    const steps = Math.trunc(this.wheelRemainder / WHEEL_STEP_PX);
-    if (steps !== 0) {
-      this.wheelRemainder -= steps * WHEEL_STEP_PX;
-      this.showSlice(this.index + steps);
-    }
+    const { steps, remainder } = wheelSliceSteps(event.deltaY, event.deltaMode, this.wheelRemainder);
+    this.wheelRemainder = remainder;
+    if (steps !== 0) this.showSlice(this.index + steps);
   }
 
   onPointerDown(event) {
@@ -300,6 +294,10 @@ export class Viewer {
     this.drag = null;
   }
 
+  zoomBy(factor, anchor) {
+    if (this.viewport) this.changeView(zoomAt(this.viewport, factor, anchor));
+  }
+
   changeView(viewport) {
     if (!viewport || !this.pixels) return;
     this.userMovedView = true;
@@ -320,9 +318,9 @@ export class Viewer {
       PageUp: () => this.showSlice(this.index - 10),
       Home: () => this.showSlice(0),
       End: () => this.showSlice(this.images.length - 1),
-      "+": () => this.changeView(zoomAt(this.viewport, 1.25, center)),
-      "=": () => this.changeView(zoomAt(this.viewport, 1.25, center)),
-      "-": () => this.changeView(zoomAt(this.viewport, 0.8, center)),
+      "+": () => this.zoomBy(1.25, center),
+      "=": () => this.zoomBy(1.25, center),
+      "-": () => this.zoomBy(0.8, center),
       f: () => this.fit(),
       w: () => this.setWindowMode(!this.windowMode),
     };

@@ -84,3 +84,21 @@ export function pixelAt(viewport, image, point) {
 export function wheelZoomFactor(deltaY) {
   return Math.exp(-deltaY * 0.0018);
 }
+
+// A mouse wheel notch is about 100 px (deltaMode 0) or 3 lines; trackpads send many small deltas.
+const NOTCH_PX = 100;
+const TRACKPAD_STEP_PX = 60;
+
+/**
+ * Slices to move for one wheel event: one per mouse-wheel notch, or one per TRACKPAD_STEP_PX of
+ * accumulated small trackpad deltas. Returns { steps, remainder } (remainder carries to the next event).
+ */
+export function wheelSliceSteps(deltaY, deltaMode, remainder = 0) {
+  if (deltaMode !== 0) return { steps: Math.sign(deltaY), remainder: 0 };
+  if (Math.abs(deltaY) >= NOTCH_PX / 2) {
+    return { steps: Math.sign(deltaY) * Math.max(1, Math.round(Math.abs(deltaY) / NOTCH_PX)), remainder: 0 };
+  }
+  const total = remainder + deltaY;
+  const steps = Math.trunc(total / TRACKPAD_STEP_PX);
+  return { steps, remainder: total - steps * TRACKPAD_STEP_PX };
+}

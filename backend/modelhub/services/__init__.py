@@ -1,0 +1,1 @@
+"""modelhub writes: versions (import, promote, roll back), training, evaluation, inference."""

@@ -1,0 +1,119 @@
+"""Inference: every upload with its device's active version (or the base); on demand for a study, a device
+or everything. Each prediction becomes a pre-label and a measurement with its source."""
+
+import io
+import time
+
+import numpy as np
+from django.db import transaction
+from PIL import Image as PILImage
+
+from annotations.services import prelabel_store
+from jobs.models import Job
+from jobs.services import JobCancelled, job_create, job_progress
+from segmentation.composition import measure
+from studies import storage
+from studies.models import Image
+
+from ..models import Measurement, ModelVersion, Prediction
+from .predictors import predictor_for
+from .versions import active_version
+
+
+def mask_png(mask: np.ndarray) -> bytes:
+    out = io.BytesIO()
+    PILImage.fromarray(mask.astype(np.uint8), mode="L").save(out, format="PNG")
+    return out.getvalue()
+
+
+def inference_start(*, image_ids: list[int], user=None, reason: str = "") -> Job | None:
+    """Queue inference for these images; nothing to do (no images or no model at all) returns None."""
+    if not image_ids or not ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).exists():
+        return None
+    return job_create(
+        kind=Job.Kind.INFER,
+        params={"image_ids": sorted(image_ids), "reason": reason},
+        created_by=user,
+        task_name="modelhub.tasks.run_inference",
+        queue="inference",
+    )
+
+
+def inference_after_ingest(*, study_id: int, image_ids: list[int], user) -> None:
+    inference_start(image_ids=image_ids, user=user, reason=f"upload of study {study_id}")
+
+
+def inference_run(*, job: Job) -> dict:
+    images = Image.objects.filter(pk__in=job.params["image_ids"]).select_related("device", "series__study__subject")
+    done, skipped = 0, 0
+    total = max(1, len(job.params["image_ids"]))
+    for index, image in enumerate(images.order_by("id")):
+        version = active_version(device=image.device)
+        if version is None:
+            skipped += 1
+            continue
+        image_predict(image=image, version=version)
+        done += 1
+        if index % 10 == 9 and not job_progress(job_id=job.pk, progress=(index + 1) / total):
+            raise JobCancelled()
+    return {"predicted": done, "skipped_no_model": skipped}
+
+
+def image_predict(*, image: Image, version: ModelVersion) -> Prediction:
+    """Predict one image (idempotent per version), store the pre-label and the measurement."""
+    existing = Prediction.objects.filter(version=version, image=image).first()
+    if existing:
+        return existing
+    hu = np.asarray(storage.hu_load(image.hu_path))
+    started = time.perf_counter()
+    result = predictor_for(version=version).predict(hu, image.pixel_spacing_mm)
+    seconds = time.perf_counter() - started
+    with transaction.atomic():
+        prediction, created = Prediction.objects.get_or_create(
+            version=version,
+            image=image,
+            defaults={"mask_png": mask_png(result.mask), "uncertainty": result.uncertainty, "seconds": seconds},
+        )
+        if created:
+            prelabel_store(
+                image=image,
+                mask=result.mask,
+                model_version_id=version.id,
+                model_version_name=version.name,
+                uncertainty=result.uncertainty,
+            )
+            measurement_record(image=image, hu=hu, mask=result.mask, model_version=version)
+    return prediction
+
+
+def measurement_record(
+    *,
+    image: Image,
+    hu: np.ndarray,
+    mask: np.ndarray,
+    model_version: ModelVersion | None = None,
+    annotation_revision_id: int | None = None,
+) -> Measurement:
+    subject = image.series.study.subject
+    composition = measure(
+        hu,
+        mask,
+        image.pixel_spacing_mm,
+        height_m=subject.height_m,
+        sex=subject.sex or None,
+        weight_kg=subject.weight_kg,
+    )
+    values = composition.as_dict()
+    return Measurement.objects.create(
+        image=image,
+        source=Measurement.Source.MODEL if model_version else Measurement.Source.ANNOTATION,
+        model_version=model_version,
+        annotation_revision_id=annotation_revision_id,
+        sma_cm2=composition.sma_cm2,
+        mean_muscle_hu=values.get("mean_muscle_hu"),
+        imat_cm2=values.get("imat_cm2"),
+        smi_cm2_m2=values.get("smi_cm2_m2"),
+        liver_area_cm2=values.get("liver_area_cm2"),
+        mean_liver_hu=values.get("mean_liver_hu"),
+        values=values,
+    )

@@ -1,0 +1,214 @@
+"""Transfer learning jobs: train a child of a parent version on one device's accepted SEED annotations,
+evaluate it on every device's test split, keep it as a candidate (or promote it through the gate)."""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import transaction
+
+from config.errors import ApplicationError
+from jobs.models import Job
+from jobs.services import JobCancelled, job_create, job_progress
+from segmentation.preprocess import PreprocessConfig
+from segmentation.train import Progress, TrainConfig, train
+from studies import storage
+from studies.models import Device
+
+from ..models import ModelVersion
+from .evaluation import model_version_evaluate
+from .files import training_checkpoint_path, weights_store
+from .samples import accepted_samples
+from .versions import model_version_promote
+
+
+@dataclass(frozen=True)
+class TrainingOptions:
+    epochs: int = 20
+    steps_per_epoch: int = 20
+    freeze_encoder: bool = False
+    replay: bool = True  # mix in a few accepted images from other devices against forgetting
+    replay_per_device: int = 3
+    auto_promote: bool = False  # promote only if the gate passes
+    seed: int = 0
+    arch: str = "vnet"  # used only without a parent
+    net_kwargs: dict = field(default_factory=dict)
+    image_size: int | None = None  # model input size; None keeps the engine's (or the parent's)
+    data_device_id: int | None = None  # a base version (no device) trains on this device's images; None: all
+
+    @classmethod
+    def from_dict(cls, values: dict) -> "TrainingOptions":
+        known = {k: v for k, v in values.items() if k in cls.__dataclass_fields__}
+        options = cls(**known)
+        if not 1 <= options.epochs <= 500:
+            raise ApplicationError("epochs must be between 1 and 500", code="bad_option")
+        return options
+
+    def as_dict(self) -> dict:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def _next_name(device: Device | None) -> str:
+    stem = device.key.replace("/", "-") if device else "base"
+    count = ModelVersion.objects.filter(device=device).count() + 1
+    while ModelVersion.objects.filter(name=f"{stem}-v{count}").exists():
+        count += 1
+    return f"{stem}-v{count}"
+
+
+@transaction.atomic
+def training_start(*, device: Device | None, parent: ModelVersion | None, options: dict, user=None) -> Job:
+    """Create the version (status training) and queue its job on the training queue."""
+    opts = TrainingOptions.from_dict(options)
+    if parent is not None and parent.status in {ModelVersion.Status.TRAINING, ModelVersion.Status.FAILED}:
+        raise ApplicationError(f"parent {parent.name} is {parent.status}; pick a trained version", code="bad_parent")
+    data_device = device or (Device.objects.filter(pk=opts.data_device_id).first() if opts.data_device_id else None)
+    if not accepted_samples_exist(device=data_device):
+        where = data_device.display_name if data_device else "any device"
+        raise ApplicationError(
+            f"no accepted SEED annotations on the train split of {where}: accept some masks first",
+            code="no_training_data",
+        )
+    version = ModelVersion.objects.create(
+        name=_next_name(device),
+        device=device,
+        parent=parent,
+        arch=parent.arch if parent else opts.arch,
+        label_names=parent.label_names if parent else [],
+        hyperparameters=opts.as_dict(),
+        created_by=user,
+    )
+    job = job_create(
+        kind=Job.Kind.TRAIN,
+        params={"version_id": version.id},
+        created_by=user,
+        task_name="modelhub.tasks.train_model_version",
+        queue="training",
+    )
+    ModelVersion.objects.filter(pk=version.pk).update(training_job=job)
+    return job
+
+
+def accepted_samples_exist(*, device: Device | None) -> bool:
+    from annotations.selectors import accepted_revisions
+
+    return accepted_revisions(device=device, split="train").exists()
+
+
+def _config(version: ModelVersion, opts: TrainingOptions) -> TrainConfig:
+    preprocess = PreprocessConfig(size=opts.image_size) if opts.image_size else PreprocessConfig()
+    return TrainConfig(
+        arch=version.arch,
+        net_kwargs=opts.net_kwargs,
+        preprocess=preprocess,
+        epochs=opts.epochs,
+        steps_per_epoch=opts.steps_per_epoch,
+        freeze_encoder=opts.freeze_encoder,
+        seed=opts.seed,
+        device=settings.MUSCLESEED_TORCH_DEVICE,
+        threads=settings.MUSCLESEED_TORCH_THREADS,
+    )
+
+
+def _replay_samples(version: ModelVersion, opts: TrainingOptions) -> list:
+    if not opts.replay or version.device_id is None:
+        return []
+    replay = []
+    for other in Device.objects.exclude(pk=version.device_id).order_by("id"):
+        samples, _ = accepted_samples(device=other, split="train", limit=opts.replay_per_device)
+        replay += samples
+    return replay
+
+
+def training_run(*, job: Job) -> dict:
+    """The job body: resumable (a redelivered job continues from the last epoch's checkpoint)."""
+    version = ModelVersion.objects.select_related("parent", "device").get(pk=job.params["version_id"])
+    opts = TrainingOptions.from_dict(version.hyperparameters)
+    try:
+        result = _train(job, version, opts)
+    except JobCancelled:
+        ModelVersion.objects.filter(pk=version.pk).update(status=ModelVersion.Status.FAILED, notes="cancelled")
+        raise
+    except Exception as error:
+        ModelVersion.objects.filter(pk=version.pk).update(status=ModelVersion.Status.FAILED, notes=str(error)[:500])
+        raise
+    return result
+
+
+def _train(job: Job, version: ModelVersion, opts: TrainingOptions) -> dict:
+    data_device = version.device or Device.objects.filter(pk=opts.data_device_id or 0).first()
+    samples, revision_ids = accepted_samples(device=data_device, split="train")
+    checkpoint = training_checkpoint_path(version.id)
+    parent_path = storage.media_path(version.parent.weights_path) if version.parent else None
+
+    def report(progress: Progress) -> None:
+        detail = {
+            "epoch": progress.epoch,
+            "epochs": progress.epochs,
+            "loss": progress.loss,
+            "val_dice": progress.val_dice,
+            "best_dice": progress.best_dice,
+        }
+        line = f"epoch {progress.epoch}/{progress.epochs} loss {progress.loss:.4f} val Dice {progress.val_dice:.4f}"
+        if not job_progress(job_id=job.pk, progress=0.9 * progress.epoch / progress.epochs, detail=detail, log=line):
+            raise JobCancelled()
+
+    outcome = train(
+        samples,
+        checkpoint,
+        _config(version, opts),
+        parent=parent_path,
+        replay=_replay_samples(version, opts),
+        progress=report,
+        resume=True,
+    )
+    relative, checksum = weights_store(source=checkpoint, name=version.name)
+    from segmentation.checkpoint import load_checkpoint
+
+    trained = load_checkpoint(storage.media_path(relative))
+    ModelVersion.objects.filter(pk=version.pk).update(
+        status=ModelVersion.Status.CANDIDATE,
+        weights_path=relative,
+        checksum=checksum,
+        label_names=list(trained.spec.label_names),
+        training_set=revision_ids,
+        training_set_hash=hashlib.sha256(json.dumps(revision_ids).encode()).hexdigest(),
+        code_version=trained.code_version,
+        history=list(outcome.history),
+        train_seconds=outcome.seconds,
+    )
+    checkpoint.unlink(missing_ok=True)
+    version.refresh_from_db()
+    job_progress(job_id=job.pk, progress=0.95, log="evaluating on every device's test split")
+    evaluations = model_version_evaluate(version=version)
+    promoted = _maybe_promote(version, opts)
+    return {
+        "version_id": version.id,
+        "epochs": outcome.epochs_run,
+        "best_val_dice": outcome.best_val_dice,
+        "evaluated_devices": len(evaluations),
+        "promoted": promoted,
+    }
+
+
+def _maybe_promote(version: ModelVersion, opts: TrainingOptions) -> str:
+    if not opts.auto_promote:
+        return "no (candidate)"
+    try:
+        model_version_promote(version=version, gate=True)
+    except ApplicationError as refusal:
+        return f"no: {refusal.message}"
+    inference_for_served_devices(version=version, user=version.created_by)
+    return "yes"
+
+
+def inference_for_served_devices(*, version: ModelVersion, user=None):
+    """After a promotion, every image the version now serves gets its prediction."""
+    from studies.models import Image
+
+    from .inference import inference_start
+    from .versions import served_devices
+
+    images = Image.objects.filter(device_id__in=served_devices(candidate=version)).values_list("id", flat=True)
+    return inference_start(image_ids=list(images), user=user, reason=f"promotion of {version.name}")

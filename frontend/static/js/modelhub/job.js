@@ -1,0 +1,108 @@
+// Pure job logic: what a job row means on screen, and a poller that asks for it every second while it
+// runs. Timers and the fetch are injected, so node tests drive it without a browser.
+
+export const FINISHED_STATES = new Set(["succeeded", "failed", "cancelled"]);
+
+export const isFinished = (job) => FINISHED_STATES.has(job?.state);
+
+/** Progress as a whole percentage 0..100: a finished-successful job is 100 whatever the row says. */
+export function progressPercent(job) {
+  if (job?.state === "succeeded") return 100;
+  const value = Number(job?.progress);
+  return Number.isFinite(value) ? Math.round(Math.min(1, Math.max(0, value)) * 100) : 0;
+}
+
+/** "Epoch 3 / 20" or "" when the job reports no epochs. */
+export function epochText(detail) {
+  if (!detail || !Number.isFinite(detail.epoch)) return "";
+  return Number.isFinite(detail.epochs) ? `Epoch ${detail.epoch} / ${detail.epochs}` : `Epoch ${detail.epoch}`;
+}
+
+const STATE_SENTENCES = {
+  queued: "Waiting for a worker",
+  running: "Running",
+  succeeded: "Finished",
+  failed: "Failed",
+  cancelled: "Cancelled",
+};
+
+/** One line for the progress bar: "Running · 45% · Epoch 9 / 20", "Cancelling…" once asked. */
+export function progressLine(job) {
+  const parts = [];
+  const finished = isFinished(job);
+  parts.push(job?.cancel_requested && !finished ? "Cancelling…" : STATE_SENTENCES[job?.state] ?? String(job?.state ?? ""));
+  if (!finished || job.state === "succeeded") parts.push(`${progressPercent(job)}%`);
+  const epoch = epochText(job?.progress_detail);
+  if (epoch) parts.push(epoch);
+  return parts.join(" · ");
+}
+
+/** The last `max` non-empty lines of a log tail. */
+export function tailLines(text, max = 30) {
+  return String(text ?? "")
+    .split(/\r?\n/)
+    .filter((line) => line.trim())
+    .slice(-max);
+}
+
+/** A train job's new version id, from its result or (while running) its params. */
+export function resultVersionId(job) {
+  const id = job?.result?.version_id ?? job?.params?.version_id;
+  return Number.isInteger(id) ? id : null;
+}
+
+/**
+ * Calls `load()` now and then every `interval` ms after each answer (never two requests at once),
+ * hands each job to `onUpdate`, and stops once the job is finished or `stop()` is called. Errors go
+ * to `onError` and the wait doubles, up to `maxInterval`, until an answer comes again.
+ */
+export function createPoller({ load, onUpdate, onError = () => {}, interval = 1000, maxInterval = 10000, timers = globalThis }) {
+  let timer = null;
+  let stopped = false;
+  let wait = interval;
+  let inFlight = false;
+
+  async function tick() {
+    timer = null;
+    if (stopped) return;
+    inFlight = true;
+    try {
+      const job = await load();
+      if (stopped) return;
+      wait = interval;
+      onUpdate(job);
+      if (isFinished(job)) {
+        stopped = true;
+        return;
+      }
+    } catch (error) {
+      if (stopped) return;
+      wait = Math.min(maxInterval, wait * 2);
+      onError(error);
+    } finally {
+      inFlight = false;
+    }
+    if (!stopped) timer = timers.setTimeout(tick, wait);
+  }
+
+  return {
+    start(delay = interval) {
+      stopped = false;
+      if (timer == null) timer = timers.setTimeout(tick, delay);
+    },
+    stop() {
+      stopped = true;
+      if (timer != null) timers.clearTimeout(timer);
+      timer = null;
+    },
+    /** Ask now (after an action such as cancel) instead of waiting for the next tick. */
+    poke() {
+      if (stopped || inFlight) return; // an answer is on its way; the next tick follows it
+      if (timer != null) timers.clearTimeout(timer);
+      timer = timers.setTimeout(tick, 0);
+    },
+    get running() {
+      return !stopped;
+    },
+  };
+}
