@@ -1,0 +1,94 @@
+"""Load a checkpoint once, then predict masks, class probabilities and an uncertainty per image."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from .checkpoint import load_checkpoint, load_model
+from .preprocess import image_to_model, probabilities_to_original
+from .train import resolve_device
+
+
+@dataclass(frozen=True)
+class Prediction:
+    mask: np.ndarray  # uint8 label map on the input grid
+    probabilities: np.ndarray  # float32 (classes, rows, cols)
+    uncertainty: float  # mean normalised entropy (0..1) over pixels predicted as foreground
+    label_names: tuple[str, ...]
+
+
+def _check_image(hu: np.ndarray, spacing_mm: tuple[float, float]) -> None:
+    if not isinstance(hu, np.ndarray) or hu.ndim != 2:
+        raise ValueError(f"expected a 2D HU array, got {type(hu).__name__} {getattr(hu, 'shape', '')}")
+    if not np.issubdtype(hu.dtype, np.number) or not np.isfinite(hu).all():
+        raise ValueError("HU image must be numeric and finite")
+    if len(spacing_mm) != 2 or min(spacing_mm) <= 0:
+        raise ValueError(f"pixel spacing must be two positive numbers, got {spacing_mm}")
+
+
+def uncertainty(probabilities: torch.Tensor, mask: torch.Tensor) -> float:
+    entropy = -(probabilities * probabilities.clamp_min(1e-8).log()).sum(0) / math.log(probabilities.shape[0])
+    foreground = mask > 0
+    return float(entropy[foreground].mean()) if foreground.any() else 0.0
+
+
+class Predictor:
+    """`Predictor(path).predict(hu, spacing_mm)`; the network is built and loaded once."""
+
+    def __init__(
+        self,
+        checkpoint_path: str | Path,
+        *,
+        device: str = "auto",
+        threads: int | None = None,
+        arch: str | None = None,
+        label_names: Sequence[str] | None = None,
+        channels_last: bool = True,
+    ) -> None:
+        if threads:
+            torch.set_num_threads(threads)
+        self.checkpoint = load_checkpoint(checkpoint_path, arch=arch, label_names=label_names)
+        self.spec = self.checkpoint.spec
+        self.device = resolve_device(device)
+        self.model = load_model(self.checkpoint, checkpoint_path).to(self.device).eval()
+        self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
+        self.model = self.model.to(memory_format=self.memory_format)
+
+    @property
+    def label_names(self) -> tuple[str, ...]:
+        return self.spec.label_names
+
+    @torch.inference_mode()
+    def predict_many(
+        self, images: Sequence[tuple[np.ndarray, tuple[float, float]]], batch_size: int = 4
+    ) -> list[Prediction]:
+        results: list[Prediction] = []
+        for start in range(0, len(images), batch_size):
+            chunk = images[start : start + batch_size]
+            for hu, spacing in chunk:
+                _check_image(hu, spacing)
+            prepared = [image_to_model(hu, spacing, self.spec.preprocess) for hu, spacing in chunk]
+            batch = torch.stack([tensor for tensor, _ in prepared]).to(self.device)
+            logits = self.model(batch.contiguous(memory_format=self.memory_format))
+            probabilities = torch.softmax(logits.float(), 1).cpu()
+            results += [self._finish(p, geometry) for p, (_, geometry) in zip(probabilities, prepared, strict=True)]
+        return results
+
+    def predict(self, hu: np.ndarray, spacing_mm: tuple[float, float]) -> Prediction:
+        return self.predict_many([(hu, spacing_mm)])[0]
+
+    def _finish(self, probabilities: torch.Tensor, geometry) -> Prediction:
+        original = probabilities_to_original(probabilities, geometry)
+        mask = original.argmax(0)
+        return Prediction(
+            mask.numpy().astype(np.uint8),
+            original.numpy().astype(np.float32),
+            uncertainty(original, mask),
+            self.label_names,
+        )

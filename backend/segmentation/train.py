@@ -1,0 +1,298 @@
+"""Train a network from scratch or fine-tune it from a parent checkpoint.
+
+Every epoch ends with an atomic checkpoint that holds the full training state (weights, optimiser,
+random generators, early-stopping counters), so a run that dies resumes to the same result as one
+that never stopped. The finished file holds the best weights by validation Dice.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from monai.losses import DiceCELoss
+from torch import nn
+
+from . import LABEL_NAMES
+from .augment import AugmentConfig, augment
+from .checkpoint import (
+    ArchitectureMismatch,
+    Checkpoint,
+    CheckpointError,
+    LabelSetMismatch,
+    ModelSpec,
+    code_version,
+    load_checkpoint,
+    load_model,
+    save_checkpoint,
+)
+from .cohort import Sample
+from .networks import encoder_parameters
+from .preprocess import PreprocessConfig, image_to_model, labels_to_model
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    arch: str = "vnet"
+    net_kwargs: dict[str, Any] = field(default_factory=dict)
+    label_names: tuple[str, ...] = LABEL_NAMES
+    preprocess: PreprocessConfig = field(default_factory=PreprocessConfig)
+    epochs: int = 30
+    steps_per_epoch: int = 20
+    batch_size: int = 4
+    learning_rate: float = 1e-3
+    weight_decay: float = 1e-5
+    patience: int = 6  # epochs without a better validation Dice before stopping
+    min_delta: float = 1e-4
+    freeze_encoder: bool = False
+    replay_fraction: float = 0.3  # share of each batch drawn from the replay images, when given
+    augment: bool = True
+    augmentation: AugmentConfig = field(default_factory=AugmentConfig)
+    seed: int = 0
+    device: str = "auto"  # "auto", "cpu", "cuda", "cuda:1", ...
+    threads: int | None = None  # torch CPU threads; None leaves torch's setting alone
+
+    def spec(self) -> ModelSpec:
+        return ModelSpec(self.arch, dict(self.net_kwargs), tuple(self.label_names), self.preprocess)
+
+
+@dataclass(frozen=True)
+class Progress:
+    epoch: int  # 1-based, finished epochs
+    epochs: int
+    loss: float
+    val_dice: float
+    best_dice: float
+    seconds: float
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    checkpoint_path: Path
+    best_val_dice: float
+    epochs_run: int
+    stopped_early: bool
+    seconds: float
+    history: list[dict[str, float]]
+
+
+ProgressCallback = Callable[[Progress], None]
+
+
+def resolve_device(name: str = "auto") -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError(f"device {name!r} requested but CUDA is not available")
+    return torch.device(name)
+
+
+@dataclass(frozen=True)
+class _Tensors:
+    images: torch.Tensor  # (N, 1, S, S) normalised
+    labels: torch.Tensor  # (N, S, S) int64
+
+
+def _tensors(samples: Sequence[Sample], config: PreprocessConfig, n_classes: int) -> _Tensors:
+    images, labels = [], []
+    for sample in samples:
+        if sample.hu.shape != sample.labels.shape:
+            raise ValueError(
+                f"image {sample.subject_id!r}: HU {sample.hu.shape} and labels {sample.labels.shape} differ"
+            )
+        if sample.labels.max(initial=0) >= n_classes:
+            raise ValueError(f"image {sample.subject_id!r}: label {sample.labels.max()} outside {n_classes} classes")
+        images.append(image_to_model(sample.hu, sample.spacing_mm, config)[0])
+        labels.append(labels_to_model(sample.labels, sample.spacing_mm, config))
+    return _Tensors(torch.stack(images), torch.stack(labels))
+
+
+def _batch(
+    pool: _Tensors, replay: _Tensors | None, config: TrainConfig, generator: torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor]:
+    picks = torch.randint(len(pool.images), (config.batch_size,), generator=generator)
+    images, labels = pool.images[picks], pool.labels[picks]
+    if replay is not None:
+        from_replay = torch.rand(config.batch_size, generator=generator) < config.replay_fraction
+        replay_picks = torch.randint(len(replay.images), (config.batch_size,), generator=generator)
+        images = torch.where(from_replay.view(-1, 1, 1, 1), replay.images[replay_picks], images)
+        labels = torch.where(from_replay.view(-1, 1, 1), replay.labels[replay_picks], labels)
+    if config.augment:
+        images, labels = augment(images, labels, config.augmentation, generator)
+    return images, labels
+
+
+def mean_foreground_dice(predicted: torch.Tensor, target: torch.Tensor, n_classes: int) -> float:
+    """Mean Dice over foreground classes present in the target or the prediction, per image."""
+    scores = []
+    for label in range(1, n_classes):
+        p, t = predicted == label, target == label
+        total = p.sum(dim=(1, 2)) + t.sum(dim=(1, 2))
+        present = total > 0
+        scores.append((2 * (p & t).sum(dim=(1, 2))[present] / total[present]).double())
+    joined = torch.cat(scores)
+    return float(joined.mean()) if joined.numel() else 1.0
+
+
+@torch.inference_mode()
+def validate(model: nn.Module, data: _Tensors, device: torch.device, n_classes: int, batch: int = 8) -> float:
+    model.eval()
+    predictions = [
+        model(data.images[i : i + batch].to(device)).argmax(1).cpu() for i in range(0, len(data.images), batch)
+    ]
+    return mean_foreground_dice(torch.cat(predictions), data.labels, n_classes)
+
+
+@dataclass
+class _State:
+    """Mutable training state, saved whole in every epoch checkpoint."""
+
+    epoch: int = 0
+    best_dice: float = -1.0
+    bad_epochs: int = 0
+    best_weights: dict[str, torch.Tensor] | None = None
+    history: list[dict[str, float]] = field(default_factory=list)
+    finished: bool = False
+
+
+def _start_model(config: TrainConfig, parent: str | Path | None) -> tuple[nn.Module, ModelSpec, dict]:
+    spec = config.spec()
+    if parent is None:
+        torch.manual_seed(config.seed)
+        return spec.build(), spec, {}
+    checkpoint = load_checkpoint(parent)
+    if checkpoint.spec.arch != config.arch:
+        raise ArchitectureMismatch(f"parent {parent} is {checkpoint.spec.arch!r}, config asks for {config.arch!r}")
+    if checkpoint.spec.label_names != spec.label_names:
+        raise LabelSetMismatch(f"parent {parent} labels {checkpoint.spec.label_names} != {spec.label_names}")
+    return load_model(checkpoint, parent), checkpoint.spec, {"parent": str(parent)}
+
+
+def _optimiser(model: nn.Module, config: TrainConfig) -> torch.optim.Optimizer:
+    if config.freeze_encoder:
+        for parameter in encoder_parameters(model, config.arch):
+            parameter.requires_grad_(False)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    return torch.optim.AdamW(trainable, lr=config.learning_rate, weight_decay=config.weight_decay)
+
+
+def _save(
+    path: Path, spec: ModelSpec, model: nn.Module, optimiser, state: _State, generator, metadata: dict, config
+) -> None:
+    weights = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+    train_state = None
+    if not state.finished:
+        train_state = {
+            "epoch": state.epoch,
+            "best_dice": state.best_dice,
+            "bad_epochs": state.bad_epochs,
+            "model": weights,
+            "optimiser": optimiser.state_dict(),
+            "generator": generator.get_state(),
+            "torch_rng": torch.get_rng_state(),
+            "config": repr(config),
+        }
+    best = state.best_weights if state.best_weights is not None else weights
+    checkpoint = Checkpoint(spec, best, state.history, code_version(), train_state, metadata)
+    save_checkpoint(path, checkpoint)
+
+
+def _resume(path: Path, config: TrainConfig, model: nn.Module, optimiser, generator) -> _State | None:
+    try:
+        checkpoint = load_checkpoint(path, arch=config.arch, label_names=config.label_names)
+    except CheckpointError:
+        return None  # nothing usable to resume from: start again
+    saved = checkpoint.train_state
+    if saved is None or saved.get("config") != repr(config):
+        return None
+    model.load_state_dict(saved["model"])
+    optimiser.load_state_dict(saved["optimiser"])
+    generator.set_state(saved["generator"])
+    torch.set_rng_state(saved["torch_rng"])
+    return _State(saved["epoch"], saved["best_dice"], saved["bad_epochs"], checkpoint.state_dict, checkpoint.history)
+
+
+def _run_epoch(model, optimiser, loss_fn, pool, replay, config, generator, device) -> float:
+    model.train()
+    losses = []
+    for _ in range(config.steps_per_epoch):
+        images, labels = _batch(pool, replay, config, generator)
+        optimiser.zero_grad(set_to_none=True)
+        loss = loss_fn(model(images.to(device)), labels[:, None].to(device))
+        loss.backward()
+        optimiser.step()
+        losses.append(float(loss.detach()))
+    return float(np.mean(losses))
+
+
+def train(
+    train_samples: Sequence[Sample],
+    out_path: str | Path,
+    config: TrainConfig = TrainConfig(),
+    *,
+    val_samples: Sequence[Sample] = (),
+    parent: str | Path | None = None,
+    replay: Sequence[Sample] = (),
+    progress: ProgressCallback | None = None,
+    resume: bool = True,
+) -> TrainResult:
+    """Train and write `out_path`; with resume=True an unfinished checkpoint there is continued.
+
+    Validation Dice (for early stopping and for picking the best epoch) uses `val_samples`, or the
+    training images when there are none.
+    """
+    if not train_samples:
+        raise ValueError("no training images")
+    if config.threads:
+        torch.set_num_threads(config.threads)
+    out_path, device, started = Path(out_path), resolve_device(config.device), time.perf_counter()
+    model, spec, metadata = _start_model(config, parent)
+    n_classes = len(spec.label_names)
+    pool = _tensors(train_samples, spec.preprocess, n_classes)
+    replay_data = _tensors(replay, spec.preprocess, n_classes) if replay else None
+    val = _tensors(val_samples, spec.preprocess, n_classes) if val_samples else pool
+    model.to(device)
+    optimiser = _optimiser(model, config)
+    generator = torch.Generator().manual_seed(config.seed)
+    torch.manual_seed(config.seed)
+    state = (_resume(out_path, config, model, optimiser, generator) if resume else None) or _State()
+    metadata = {**metadata, "train_images": len(train_samples), "replay_images": len(replay), "config": _plain(config)}
+    loss_fn = DiceCELoss(to_onehot_y=True, softmax=True, batch=True)  # batch Dice: stable for rare liver
+    while state.epoch < config.epochs and state.bad_epochs < config.patience:
+        loss = _run_epoch(model, optimiser, loss_fn, pool, replay_data, config, generator, device)
+        val_dice = validate(model, val, device, n_classes)
+        state.epoch += 1
+        if val_dice > state.best_dice + config.min_delta:
+            state.best_dice, state.bad_epochs = val_dice, 0
+            state.best_weights = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+        else:
+            state.bad_epochs += 1
+        state.history.append({"epoch": state.epoch, "loss": loss, "val_dice": val_dice})
+        _save(out_path, spec, model, optimiser, state, generator, metadata, config)
+        if progress:
+            seconds = time.perf_counter() - started
+            progress(Progress(state.epoch, config.epochs, loss, val_dice, state.best_dice, seconds))
+    state.finished = True
+    _save(out_path, spec, model, optimiser, state, generator, metadata, config)
+    return TrainResult(
+        out_path,
+        state.best_dice,
+        state.epoch,
+        state.bad_epochs >= config.patience,
+        time.perf_counter() - started,
+        state.history,
+    )
+
+
+def _plain(config: TrainConfig) -> dict[str, Any]:
+    values = asdict(config)
+    return {
+        k: (list(v) if isinstance(v, tuple) else v)
+        for k, v in values.items()
+        if k not in ("preprocess", "augmentation")
+    }

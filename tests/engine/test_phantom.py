@@ -1,0 +1,61 @@
+import numpy as np
+import pydicom
+import pytest
+
+from segmentation.cohort import read_cohort, write_cohort
+from segmentation.devices import DEVICES
+from segmentation.dicom_io import DicomInputError, read_hu, write_dicom
+from segmentation.metrics import best_threshold_baseline
+from segmentation.phantom import LIVER, MUSCLE, make_slice
+
+
+def test_it_is_deterministic_by_seed():
+    first, again = make_slice(3, "B", matrix=128), make_slice(3, "B", matrix=128)
+    assert np.array_equal(first.hu, again.hu) and np.array_equal(first.labels, again.labels)
+    assert not np.array_equal(first.hu, make_slice(4, "B", matrix=128).hu)
+
+
+def test_it_has_four_devices_that_differ():
+    assert len(DEVICES) >= 4
+    assert len({(d.manufacturer, d.model) for d in DEVICES.values()}) == len(DEVICES)
+    images = [make_slice(1, key, matrix=128) for key in "ABCD"]
+    fat = [float(np.median(i.hu[(i.labels == 0) & (i.hu > -150) & (i.hu < -50)])) for i in images]
+    noise = [float(np.std(np.diff(i.hu.astype(float), axis=1)[i.labels[:, 1:] == MUSCLE])) for i in images]
+    assert max(fat) - min(fat) > 20  # calibration offsets
+    assert max(noise) > 1.5 * min(noise)  # noise level and texture
+
+
+def test_it_paints_muscle_and_liver_at_the_liver_level():
+    image = make_slice(2, "A", level="liver", matrix=128)
+    assert (image.labels == MUSCLE).sum() > 100 and (image.labels == LIVER).sum() > 500
+
+
+def test_hu_thresholding_alone_cannot_segment_muscle():
+    images = [make_slice(seed, "A", matrix=128) for seed in range(3)]
+    _, best_dice = best_threshold_baseline([i.hu for i in images], [i.labels for i in images])
+    assert best_dice < 0.82  # trained models reach > 0.9
+
+
+def test_it_writes_real_dicom_that_reads_back_as_the_same_hu(tmp_path):
+    for key in ("A", "B"):  # unsigned and signed storage
+        image = make_slice(5, key, matrix=64)
+        uid = write_dicom(image, tmp_path / f"{key}.dcm")
+        ds = pydicom.dcmread(tmp_path / f"{key}.dcm")
+        assert ds.preamble == b"\0" * 128 and ds.SOPInstanceUID == uid
+        assert ds.Modality == "CT" and ds.Manufacturer == DEVICES[key].manufacturer
+        assert ds.PixelRepresentation == (1 if DEVICES[key].signed_storage else 0)
+        hu, spacing, _ = read_hu(tmp_path / f"{key}.dcm")
+        assert np.array_equal(hu, image.hu) and spacing == image.spacing_mm
+
+
+def test_it_writes_a_cohort_with_labels_and_reads_it_back(tmp_path):
+    manifest = write_cohort(tmp_path, 2, ["A", "C"], matrix=64)
+    assert len(manifest["images"]) == 4 and manifest["label_names"] == ["background", "muscle", "liver"]
+    samples = read_cohort(tmp_path, device="C")
+    assert len(samples) == 2 and np.array_equal(samples[0].labels, make_slice(0, "C", matrix=64).labels)
+
+
+def test_it_rejects_a_file_that_is_not_dicom(tmp_path):
+    (tmp_path / "x.dcm").write_bytes(b"not a dicom file at all")
+    with pytest.raises(DicomInputError, match="x.dcm"):
+        read_hu(tmp_path / "x.dcm")

@@ -1,0 +1,62 @@
+import numpy as np
+import pytest
+import torch
+
+from segmentation.phantom import make_slice
+from segmentation.preprocess import (
+    PreprocessConfig,
+    hu_from_model,
+    image_to_model,
+    labels_to_model,
+    plan,
+    probabilities_to_original,
+)
+
+
+def test_it_is_the_identity_when_spacing_and_size_already_match():
+    config = PreprocessConfig(spacing_mm=1.0, size=64, window=(-1024, 3071))
+    hu = np.random.default_rng(0).integers(-1000, 1000, (64, 64)).astype(np.int16)
+    tensor, geometry = image_to_model(hu, (1.0, 1.0), config)
+    assert np.allclose(hu_from_model(tensor, geometry, config), hu, atol=1e-3)
+
+
+@pytest.mark.parametrize("shape", [(96, 96), (128, 100), (40, 52)])
+def test_a_smooth_image_survives_the_round_trip(shape):
+    config = PreprocessConfig(spacing_mm=2.0, size=64, window=(-200, 200))
+    rows, cols = np.mgrid[: shape[0], : shape[1]]
+    hu = 150 * np.sin(rows / 15.0) * np.cos(cols / 20.0)
+    tensor, geometry = image_to_model(hu, (1.0, 1.0), config)
+    assert tensor.shape == (1, 64, 64)
+    restored = hu_from_model(tensor, geometry, config)
+    assert restored.shape == shape
+    assert np.abs(restored - hu)[2:-2, 2:-2].mean() < 3.0
+
+
+def test_labels_come_back_onto_the_original_grid():
+    image = make_slice(0, "A", matrix=128)
+    config = PreprocessConfig(spacing_mm=image.spacing_mm[0], size=128)
+    on_model = labels_to_model(image.labels, image.spacing_mm, config)
+    one_hot = torch.nn.functional.one_hot(on_model, 3).permute(2, 0, 1).float()
+    geometry = plan(image.labels.shape, image.spacing_mm, config)
+    back = probabilities_to_original(one_hot, geometry).argmax(0).numpy()
+    assert np.array_equal(back, image.labels)
+
+
+def test_a_field_larger_than_the_canvas_is_cropped_and_restored_as_background():
+    config = PreprocessConfig(spacing_mm=2.0, size=32)
+    geometry = plan((64, 64), (2.0, 2.0), config)
+    assert geometry.offset == (-16, -16)
+    probabilities = torch.zeros(3, 32, 32)
+    probabilities[1] = 1.0
+    back = probabilities_to_original(probabilities, geometry)
+    assert back.shape == (3, 64, 64)
+    assert back[1, 16:48, 16:48].min() == 1.0 and back[0, :16].min() == 1.0
+
+
+def test_it_rejects_bad_inputs_clearly():
+    with pytest.raises(ValueError, match="size % 32"):
+        PreprocessConfig(size=100)
+    with pytest.raises(ValueError, match="spacing"):
+        image_to_model(np.zeros((10, 10)), (0.0, 1.0), PreprocessConfig())
+    with pytest.raises(ValueError, match="2D"):
+        image_to_model(np.zeros((4, 10, 10)), (1.0, 1.0), PreprocessConfig())

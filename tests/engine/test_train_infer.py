@@ -1,0 +1,111 @@
+import numpy as np
+import pytest
+import torch
+
+from segmentation.checkpoint import (
+    ArchitectureMismatch,
+    CheckpointError,
+    LabelSetMismatch,
+    load_checkpoint,
+)
+from segmentation.infer import Predictor
+from segmentation.metrics import dice
+from segmentation.networks import build
+from segmentation.train import train
+
+
+def test_a_tiny_model_beats_chance(trained_checkpoint, tiny_samples):
+    sample = tiny_samples[5]
+    prediction = Predictor(trained_checkpoint, device="cpu").predict(sample.hu, sample.spacing_mm)
+    assert prediction.mask.shape == sample.hu.shape and prediction.probabilities.shape == (3, *sample.hu.shape)
+    assert np.allclose(prediction.probabilities.sum(0), 1, atol=1e-4)
+    assert 0 <= prediction.uncertainty <= 1
+    prevalence = float((sample.labels == 1).mean())
+    chance = 2 * prevalence * prevalence / (prevalence + prevalence)  # random mask at the true prevalence
+    assert dice(prediction.mask, sample.labels) > chance + 0.1
+
+
+def test_the_checkpoint_carries_everything_needed_to_predict(trained_checkpoint):
+    checkpoint = load_checkpoint(trained_checkpoint)
+    assert checkpoint.spec.arch == "vnet" and checkpoint.spec.label_names == ("background", "muscle", "liver")
+    assert checkpoint.spec.preprocess.size == 64 and checkpoint.spec.net_kwargs == {"width": 4}
+    assert checkpoint.code_version and len(checkpoint.history) >= 1 and checkpoint.train_state is None
+
+
+def test_resuming_after_an_interruption_gives_the_same_weights(tmp_path, tiny_samples, tiny_config):
+    config = tiny_config(epochs=3)
+    whole = train(tiny_samples[:3], tmp_path / "whole.pt", config, val_samples=tiny_samples[4:5])
+
+    class Stop(Exception):
+        pass
+
+    def stop_after_first_epoch(progress):
+        if progress.epoch == 1:
+            raise Stop
+
+    with pytest.raises(Stop):
+        train(
+            tiny_samples[:3],
+            tmp_path / "cut.pt",
+            config,
+            val_samples=tiny_samples[4:5],
+            progress=stop_after_first_epoch,
+        )
+    assert load_checkpoint(tmp_path / "cut.pt").train_state["epoch"] == 1
+    resumed = train(tiny_samples[:3], tmp_path / "cut.pt", config, val_samples=tiny_samples[4:5])
+    assert resumed.history == whole.history
+    first, second = load_checkpoint(tmp_path / "whole.pt"), load_checkpoint(tmp_path / "cut.pt")
+    for name, tensor in first.state_dict.items():
+        assert torch.equal(tensor, second.state_dict[name]), name
+
+
+def test_fine_tuning_from_a_parent_with_a_frozen_encoder_and_replay(
+    tmp_path, trained_checkpoint, tiny_samples, tiny_config
+):
+    from segmentation.cohort import phantom_samples
+
+    new_device = phantom_samples("C", range(2), matrix=96)
+    result = train(
+        new_device, tmp_path / "child.pt", tiny_config(epochs=1, freeze_encoder=True),
+        parent=trained_checkpoint, replay=tiny_samples[:2],
+    )  # fmt: skip
+    child, parent = load_checkpoint(result.checkpoint_path), load_checkpoint(trained_checkpoint)
+    assert child.metadata["parent"] == str(trained_checkpoint)
+    assert torch.equal(
+        child.state_dict["in_tr.conv_block.conv.weight"], parent.state_dict["in_tr.conv_block.conv.weight"]
+    )
+    assert not torch.equal(child.state_dict["out_tr.conv2.weight"], parent.state_dict["out_tr.conv2.weight"])
+
+
+def test_a_parent_of_another_architecture_is_refused(tmp_path, trained_checkpoint, tiny_samples, tiny_config):
+    with pytest.raises(ArchitectureMismatch, match="vnet"):
+        train(tiny_samples[:1], tmp_path / "x.pt", tiny_config(arch="unet", net_kwargs={}), parent=trained_checkpoint)
+
+
+def test_loading_with_the_wrong_architecture_or_labels_fails_clearly(trained_checkpoint):
+    with pytest.raises(ArchitectureMismatch, match="expected 'unet'"):
+        Predictor(trained_checkpoint, arch="unet")
+    with pytest.raises(LabelSetMismatch, match="labels"):
+        load_checkpoint(trained_checkpoint, label_names=("background", "muscle"))
+
+
+def test_truncated_or_foreign_files_are_rejected(tmp_path, trained_checkpoint):
+    truncated = tmp_path / "truncated.pt"
+    truncated.write_bytes(trained_checkpoint.read_bytes()[:2000])
+    garbage = tmp_path / "garbage.pt"
+    garbage.write_bytes(b"\x00garbage" * 100)
+    foreign = tmp_path / "foreign.pt"
+    torch.save(build("unet", 3).state_dict(), foreign)
+    for path in (truncated, garbage, foreign, tmp_path / "missing.pt"):
+        with pytest.raises(CheckpointError, match=path.name):
+            load_checkpoint(path)
+
+
+def test_bad_images_are_rejected_before_the_network_runs(trained_checkpoint):
+    predictor = Predictor(trained_checkpoint, device="cpu")
+    with pytest.raises(ValueError, match="2D"):
+        predictor.predict(np.zeros((2, 8, 8)), (1.0, 1.0))
+    with pytest.raises(ValueError, match="finite"):
+        predictor.predict(np.full((8, 8), np.nan), (1.0, 1.0))
+    with pytest.raises(ValueError, match="spacing"):
+        predictor.predict(np.zeros((8, 8)), (0.0, 1.0))
