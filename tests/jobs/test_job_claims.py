@@ -53,10 +53,23 @@ def test_cancel_stops_a_running_job_at_its_next_progress_report(db):
     assert job_progress(job_id=job.pk, progress=0.3) is False
 
 
-def test_the_sweeper_fails_jobs_that_stopped_reporting(db):
-    job = Job.objects.create(kind=Job.Kind.TRAIN, params={})
+def test_the_sweeper_sends_a_job_whose_worker_died_again(db, monkeypatch):
+    from jobs import services
+
+    sent = []
+    monkeypatch.setattr(services, "job_send", lambda job: sent.append(job.pk))
+    job = Job.objects.create(kind=Job.Kind.TRAIN, params={}, task_name="modelhub.tasks.train", queue="training")
     job_claim(job_id=job.pk)
     Job.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
-    assert jobs_sweep_stale() == 1
+    assert jobs_sweep_stale() == {"requeued": 1, "failed": 0}
     job.refresh_from_db()
-    assert job.state == Job.State.FAILED and "sweeper" in job.error
+    assert job.state == Job.State.QUEUED and sent == [job.pk]
+
+
+def test_the_sweeper_fails_a_job_that_ran_out_of_attempts(db):
+    job = Job.objects.create(kind=Job.Kind.TRAIN, params={}, task_name="modelhub.tasks.train", attempts=2)
+    job_claim(job_id=job.pk)
+    Job.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now() - timedelta(hours=1))
+    assert jobs_sweep_stale() == {"requeued": 0, "failed": 1}
+    job.refresh_from_db()
+    assert job.state == Job.State.FAILED and "stopped reporting" in job.error
