@@ -6,7 +6,7 @@ PY=.venv/bin/python
 export DJANGO_SETTINGS_MODULE=config.settings
 export DEBUG="${DEBUG:-0}"
 export SECURE_HTTPS="${SECURE_HTTPS:-0}"   # plain http on localhost; production sets it (default on)
-VAR="${MUSCLESEED_VAR_DIR:-var}"
+VAR="$(realpath -m "${MUSCLESEED_VAR_DIR:-var}")"
 PORT="${PORT:-8000}"
 HOST="${HOST:-127.0.0.1}"
 mkdir -p "$VAR/log"

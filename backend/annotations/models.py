@@ -8,6 +8,12 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+DEFAULT_LABEL_SET_NAME = "body-composition"
+DEFAULT_LABELS = [
+    {"value": 1, "name": "muscle", "color": "#e5484d"},
+    {"value": 2, "name": "liver", "color": "#3e63dd"},
+]
+
 
 class LabelSet(models.Model):
     """The classes a mask may contain: `labels` = [{value, name, color}], 0 is always background."""

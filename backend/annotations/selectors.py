@@ -3,11 +3,11 @@
 import hashlib
 import statistics
 from dataclasses import dataclass
-from datetime import date
 
 import numpy as np
 from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from accounts.roles import ADMIN, LABELLER, ML_LEAD, RESEARCHER, REVIEWER, has_role
 from config.errors import ApplicationError
@@ -15,7 +15,16 @@ from studies.models import Image, Split
 from studies.selectors import image_list
 
 from .masks import mask_encode, mask_load
-from .models import NO_ANNOTATION, Annotation, AnnotationRevision, LabelSet, Prelabel, Status
+from .models import (
+    DEFAULT_LABEL_SET_NAME,
+    DEFAULT_LABELS,
+    NO_ANNOTATION,
+    Annotation,
+    AnnotationRevision,
+    LabelSet,
+    Prelabel,
+    Status,
+)
 
 EVERY_ANNOTATION_ROLES = (REVIEWER, ML_LEAD, ADMIN)  # see every annotation, whatever its status
 WORKING_ROLES = (LABELLER, *EVERY_ANNOTATION_ROLES)  # see any single annotation
@@ -34,16 +43,22 @@ def label_set_list() -> QuerySet[LabelSet]:
 def label_set_get(*, label_set_id=None) -> LabelSet:
     """The label set named by `?label_set=`, or the default one."""
     if label_set_id in (None, ""):
-        label_set = LabelSet.objects.filter(is_default=True).first()
-        if label_set is None:
-            raise ApplicationError("No default label set exists.", code="no_label_set", http_status=404)
-        return label_set
+        return LabelSet.objects.filter(is_default=True).first() or _default_restored()
     try:
         return LabelSet.objects.get(pk=int(label_set_id))
     except (TypeError, ValueError):
         raise ApplicationError(f"label_set must be a number, not {label_set_id!r}.", code="bad_label_set") from None
     except LabelSet.DoesNotExist:
         raise ApplicationError(f"No label set {label_set_id}.", code="no_label_set", http_status=404) from None
+
+
+def _default_restored() -> LabelSet:
+    """The migration seeds the default set, but it can vanish (a flushed test database, an operator's
+    deletion); every default-label-set caller would then fail, so put the built-in one back."""
+    label_set, _ = LabelSet.objects.get_or_create(name=DEFAULT_LABEL_SET_NAME, defaults={"labels": DEFAULT_LABELS})
+    LabelSet.objects.filter(pk=label_set.pk).update(is_default=True)
+    label_set.is_default = True
+    return label_set
 
 
 def image_get(*, user, image_id: int) -> Image:
@@ -222,7 +237,7 @@ def _by_uncertainty(candidates: QuerySet[Image], *, limit: int, **_) -> list[Ima
 
 def _by_random(candidates: QuerySet[Image], *, user, limit: int, **_) -> list[Image]:
     """A shuffle that stays put for one user for one day, so reloading the queue does not jump around."""
-    seed = f"{user.pk}:{date.today().isoformat()}"
+    seed = f"{user.pk}:{timezone.localdate().isoformat()}"
     ids = sorted(
         candidates.values_list("id", flat=True), key=lambda pk: hashlib.sha256(f"{seed}:{pk}".encode()).digest()
     )[: max(limit, 0)]

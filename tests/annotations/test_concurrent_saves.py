@@ -17,7 +17,7 @@ from config.errors import ApplicationError
 
 from .conftest import png, square_mask
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture(autouse=True)
