@@ -63,16 +63,20 @@ def _image_for(entry: dict) -> Image | None:
 def _accept_ground_truth(folder: Path, manifest: dict, plan: DemoPlan, labeller: User, reviewer: User) -> int:
     labels = np.load(folder / "labels.npz")
     label_set = label_set_get()
-    per_device: dict[str, int] = {}
+    per_device: dict[int, int] = {}
     accepted = 0
     for entry in manifest["images"]:
         image = _image_for(entry)
         if image is None or Annotation.objects.filter(image=image, label_set=label_set).exists():
             continue
         if image.split == "train":
-            if per_device.get(entry["device"], 0) >= plan.seeds_per_device:
+            if image.device_id not in per_device:  # re-running tops up to the plan, never past it
+                per_device[image.device_id] = Annotation.objects.filter(
+                    image__device=image.device, image__split="train", label_set=label_set
+                ).count()
+            if per_device[image.device_id] >= plan.seeds_per_device:
                 continue
-            per_device[entry["device"]] = per_device.get(entry["device"], 0) + 1
+            per_device[image.device_id] += 1
         mask = labels[entry["sop_instance_uid"]]
         saved = annotation_mask_save(
             image=image,
