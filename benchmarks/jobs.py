@@ -24,10 +24,16 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = Path(tempfile.mkdtemp(prefix="muscleseed-jobs-bench-"))
-os.environ.update({
-    "DJANGO_SETTINGS_MODULE": "config.settings", "MUSCLESEED_VAR_DIR": str(WORK), "SECRET_KEY": "bench",
-    "MUSCLESEED_DEID_SALT": "bench", "LOG_LEVEL": "WARNING", "TORCH_THREADS": "2",
-})
+os.environ.update(
+    {
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "MUSCLESEED_VAR_DIR": str(WORK),
+        "SECRET_KEY": "bench",
+        "MUSCLESEED_DEID_SALT": "bench",
+        "LOG_LEVEL": "WARNING",
+        "TORCH_THREADS": "2",
+    }
+)
 sys.path.insert(0, str(ROOT / "backend"))
 
 import django  # noqa: E402
@@ -51,9 +57,25 @@ from studies.services import study_postprocess_enqueue, upload_ingest  # noqa: E
 def start_worker() -> subprocess.Popen:
     log = open(WORK / "worker.log", "w")  # noqa: SIM115
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "default,inference,training",
-         "--pool", "solo", "--concurrency", "1", "--loglevel", "WARNING"],
-        cwd=ROOT / "backend", env={**os.environ, "PYTHONPATH": str(ROOT / "backend")}, stdout=log,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-Q",
+            "default,inference,training",
+            "--pool",
+            "solo",
+            "--concurrency",
+            "1",
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=ROOT / "backend",
+        env={**os.environ, "PYTHONPATH": str(ROOT / "backend")},
+        stdout=log,
         stderr=subprocess.STDOUT,
     )
 
@@ -105,8 +127,12 @@ def inference_throughput(images: int) -> dict:
     job = inference_start(image_ids=ids, reason="benchmark")
     wait(lambda: Job.objects.get(pk=job.pk).is_finished, timeout=3600)
     seconds = time.perf_counter() - started
-    return {"images": len(ids), "seconds": round(seconds, 2), "images_per_s": round(len(ids) / seconds, 2),
-            "state": Job.objects.get(pk=job.pk).state}
+    return {
+        "images": len(ids),
+        "seconds": round(seconds, 2),
+        "images_per_s": round(len(ids) / seconds, 2),
+        "state": Job.objects.get(pk=job.pk).state,
+    }
 
 
 def task_overhead(tasks: int) -> list[float]:
@@ -143,12 +169,16 @@ def main() -> None:
         "database": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
         "broker": settings.CELERY_BROKER_URL.split("://")[0],
         "default_model": "vnet (engine defaults), 512x512 slices",
-        "upload_to_measurement_s": {"median": round(statistics.median(first), 3),
-                                    "all": [round(s, 3) for s in first],
-                                    "note": "first upload includes the worker loading the model"},
-        "overhead_per_task_s": {"median": round(statistics.median(overhead), 4),
-                                "p95": round(sorted(overhead)[int(0.95 * (len(overhead) - 1))], 4),
-                                "tasks": len(overhead)},
+        "upload_to_measurement_s": {
+            "median": round(statistics.median(first), 3),
+            "all": [round(s, 3) for s in first],
+            "note": "first upload includes the worker loading the model",
+        },
+        "overhead_per_task_s": {
+            "median": round(statistics.median(overhead), 4),
+            "p95": round(sorted(overhead)[int(0.95 * (len(overhead) - 1))], 4),
+            "tasks": len(overhead),
+        },
         "inference": throughput,
     }
     out = ROOT / "benchmarks" / "results" / "jobs.json"

@@ -46,8 +46,11 @@ class ModelVersionAdmin(admin.ModelAdmin):
                         out.write(chunk)
                 try:
                     version = model_version_import(
-                        path=path, name=form.cleaned_data["name"], device=form.cleaned_data["device"],
-                        activate=form.cleaned_data["activate"], created_by=request.user,
+                        path=path,
+                        name=form.cleaned_data["name"],
+                        device=form.cleaned_data["device"],
+                        activate=form.cleaned_data["activate"],
+                        created_by=request.user,
                     )
                 except ApplicationError as refusal:
                     form.add_error("checkpoint", refusal.message)

@@ -69,6 +69,14 @@ class Series(models.Model):
     kernel = models.CharField(max_length=100, blank=True)
     kvp = models.FloatField(null=True, blank=True)
     slice_thickness_mm = models.FloatField(null=True, blank=True)
+    # The slice a clinician or labeller marked as L3: measured (and shown) first.
+    level_image = models.ForeignKey(
+        "Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="L3 slice"
+    )
+    level_marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    level_marked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "series"

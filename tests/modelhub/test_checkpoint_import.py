@@ -4,10 +4,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.test import Client
-from segmentation.cohort import phantom_samples
-from segmentation.train import TrainConfig, train
 
 from modelhub.models import ModelVersion
+from segmentation.cohort import phantom_samples
+from segmentation.train import TrainConfig, train
 from studies import storage
 
 
