@@ -15,6 +15,7 @@ from accounts.roles import ADMIN, has_role
 from config.errors import ApplicationError
 from studies.models import Image
 
+from .hooks import run_after_accept
 from .masks import MaskRefused, mask_compare, mask_counts, mask_decode, mask_encode, mask_load, mask_sha256
 from .models import EDITABLE, Annotation, AnnotationRevision, LabelSet, Prelabel, Review, Source, Status
 from .selectors import etag_for, label_set_get, prelabel_latest
@@ -216,4 +217,8 @@ def annotation_review(
             decision=decision,
             comment=comment,
         )
+        if status == Status.ACCEPTED:
+            # After commit: a measurement that cannot be made (no pixels) must not undo the acceptance.
+            accepted = {"annotation_id": annotation.pk, "revision_id": annotation.current_revision_id}
+            transaction.on_commit(lambda: run_after_accept(**accepted))
     return annotation

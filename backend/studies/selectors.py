@@ -36,6 +36,11 @@ def image_list(*, user) -> QuerySet[Image]:
     return images.none()
 
 
+def image_order_key(image: Image) -> tuple:
+    """Images of a series as the viewer scrolls them: by slice position, then instance number."""
+    return (image.slice_location is None, image.slice_location or 0, image.instance_number or 0, image.id)
+
+
 def study_devices(*, study: Study) -> list[Device]:
     return list(Device.objects.filter(series__study=study).distinct())
 

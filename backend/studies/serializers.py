@@ -1,6 +1,7 @@
 from rest_framework import serializers
 
 from .models import Device, Image, Series, Study
+from .selectors import image_order_key
 
 
 class DeviceOutput(serializers.ModelSerializer):
@@ -42,16 +43,14 @@ class ImageOutput(serializers.ModelSerializer):
 
 class SeriesOutput(serializers.ModelSerializer):
     images = serializers.SerializerMethodField()
+    level_image_id = serializers.IntegerField(allow_null=True, read_only=True)  # the slice marked L3
 
     class Meta:
         model = Series
-        fields = ["id", "description", "kernel", "kvp", "slice_thickness_mm", "images"]
+        fields = ["id", "description", "kernel", "kvp", "slice_thickness_mm", "level_image_id", "images"]
 
     def get_images(self, series) -> list[dict]:
-        images = sorted(
-            series.images.all(),
-            key=lambda i: (i.slice_location is None, i.slice_location or 0, i.instance_number or 0, i.id),
-        )
+        images = sorted(series.images.all(), key=image_order_key)
         return [
             {
                 "id": i.id,

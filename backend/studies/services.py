@@ -6,7 +6,9 @@ from dataclasses import asdict, dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
+from config.errors import ApplicationError
 from jobs.models import Job
 from jobs.services import job_create
 
@@ -235,12 +237,28 @@ def subject_get_or_create(*, pseudonym: str, parsed: ParsedCT) -> Subject:
 def subject_update_body(
     *, subject: Subject, sex: str | None, height_m: float | None, weight_kg: float | None
 ) -> Subject:
-    """Clinicians correct sex, height and weight where DICOM lacks them."""
+    """Clinicians correct sex, height and weight where DICOM lacks them; the measurements that depend on
+    them (SMI, BMI, flags) are recomputed by the hooks later apps registered, in the same transaction."""
+    from .hooks import run_after_subject_update
+
     for field, value in (("sex", sex), ("height_m", height_m), ("weight_kg", weight_kg)):
         if value is not None:
             setattr(subject, field, value)
-    subject.save(update_fields=["sex", "height_m", "weight_kg"])
+    with transaction.atomic():
+        subject.save(update_fields=["sex", "height_m", "weight_kg"])
+        run_after_subject_update(subject_id=subject.pk)
     return subject
+
+
+def series_level_mark(*, series: Series, image: Image | None, user) -> Series:
+    """Mark `image` as the series' L3 slice (None clears the mark)."""
+    if image is not None and image.series_id != series.pk:
+        raise ApplicationError(f"Image {image.pk} is not in series {series.pk}.", code="wrong_series")
+    series.level_image = image
+    series.level_marked_by = user if image is not None else None
+    series.level_marked_at = timezone.now() if image is not None else None
+    series.save(update_fields=["level_image", "level_marked_by", "level_marked_at"])
+    return series
 
 
 def study_postprocess_enqueue(*, study_id: int, user=None) -> Job:

@@ -11,11 +11,11 @@ from PIL import Image as PILImage
 from annotations.services import prelabel_store
 from jobs.models import Job
 from jobs.services import JobCancelled, job_create, job_progress
-from segmentation.composition import measure
 from studies import storage
 from studies.models import Image
 
 from ..models import Measurement, ModelVersion, Prediction
+from .measurements import composition_fields
 from .predictors import predictor_for
 from .versions import active_version
 
@@ -94,26 +94,10 @@ def measurement_record(
     model_version: ModelVersion | None = None,
     annotation_revision_id: int | None = None,
 ) -> Measurement:
-    subject = image.series.study.subject
-    composition = measure(
-        hu,
-        mask,
-        image.pixel_spacing_mm,
-        height_m=subject.height_m,
-        sex=subject.sex or None,
-        weight_kg=subject.weight_kg,
-    )
-    values = composition.as_dict()
     return Measurement.objects.create(
         image=image,
         source=Measurement.Source.MODEL if model_version else Measurement.Source.ANNOTATION,
         model_version=model_version,
         annotation_revision_id=annotation_revision_id,
-        sma_cm2=composition.sma_cm2,
-        mean_muscle_hu=values.get("mean_muscle_hu"),
-        imat_cm2=values.get("imat_cm2"),
-        smi_cm2_m2=values.get("smi_cm2_m2"),
-        liver_area_cm2=values.get("liver_area_cm2"),
-        mean_liver_hu=values.get("mean_liver_hu"),
-        values=values,
+        **composition_fields(image=image, hu=hu, mask=mask),
     )
