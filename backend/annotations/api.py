@@ -11,6 +11,7 @@ from rest_framework.views import APIView
 from accounts.permissions import roles_required
 from accounts.roles import ADMIN, LABELLER, ML_LEAD, RESEARCHER, REVIEWER
 from config.errors import ApplicationError
+from config.renderers import PNG_RENDERERS
 
 from . import selectors, serializers, services
 from .masks import MAX_PNG_BYTES
@@ -87,6 +88,7 @@ class AnnotationApi(AnnotationView):
 
 class AnnotationMaskApi(AnnotationView):
     parser_classes = [PngParser, OctetStreamParser]
+    renderer_classes = PNG_RENDERERS  # so a client may send Accept: image/png
 
     def get_permissions(self):
         return [roles_required(*(EDITORS if self.request.method == "PUT" else READERS))()]
@@ -168,6 +170,7 @@ class AnnotationReviewApi(AnnotationView):
 
 class PrelabelMaskApi(AnnotationView):
     permission_classes = [roles_required(*WORKERS)]
+    renderer_classes = PNG_RENDERERS
 
     @extend_schema(parameters=[LABEL_SET_PARAM], responses=PNG, description="The pre-label the mask started from.")
     def get(self, request, pk: int):

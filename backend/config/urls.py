@@ -14,6 +14,8 @@ api = [
     path("api/auth/token/", account_views.TokenObtainApi.as_view(), name="api-token"),
     path("api/studies/", studies_api.StudyListCreateApi.as_view(), name="api-studies"),
     path("api/studies/<int:pk>/", studies_api.StudyDetailApi.as_view(), name="api-study"),
+    path("api/studies/<int:pk>/subject", studies_api.SubjectUpdateApi.as_view(), name="api-study-subject"),
+    path("api/series/<int:pk>/level", studies_api.SeriesLevelApi.as_view(), name="api-series-level"),
     path("api/images/<int:pk>/", studies_api.ImageDetailApi.as_view(), name="api-image"),
     path("api/images/<int:pk>/pixels", studies_api.ImagePixelsApi.as_view(), name="api-image-pixels"),
     path("api/images/<int:pk>/thumbnail", studies_api.ImageThumbnailApi.as_view(), name="api-image-thumbnail"),
@@ -40,3 +42,4 @@ pages = [
 ]
 
 urlpatterns = [*api, *pages, path("", include("modelhub.urls")), path("", include("annotations.urls"))]
+urlpatterns.append(path("", include("cohorts.urls")))

@@ -200,5 +200,6 @@ class MeasurementMaskApi(APIView):
             raise ApplicationError("No measurement (or its mask) for this image.", code="not_found", http_status=404)
         response = HttpResponse(png, content_type="image/png")
         response["X-Measurement"] = str(chosen.pk)
-        response["Cache-Control"] = "private, max-age=3600"
+        # A measurement's mask never changes; "the preferred one" may, when a mask is accepted.
+        response["Cache-Control"] = "private, max-age=3600" if wanted else "private, no-cache"
         return response

@@ -9,14 +9,17 @@ from rest_framework.throttling import ScopedRateThrottle
 from rest_framework.views import APIView
 
 from accounts.permissions import roles_required
-from accounts.roles import ADMIN, CLINICIAN, ML_LEAD
+from accounts.roles import ADMIN, CLINICIAN, LABELLER, ML_LEAD
 from config.renderers import BINARY_RENDERERS, PNG_RENDERERS
 
 from . import selectors, serializers, storage
-from .services import upload_ingest
+from .models import Image
+from .services import series_level_mark, subject_update_body, upload_ingest
 from .thumbnails import image_thumbnail_ensure
 
 UPLOAD_ROLES = (CLINICIAN, ML_LEAD, ADMIN)
+SUBJECT_EDITORS = (CLINICIAN, ADMIN)  # clinicians: the subjects of studies they uploaded
+LEVEL_MARKERS = (CLINICIAN, LABELLER, ADMIN)
 
 
 def outcome_status(outcomes) -> int:
@@ -127,3 +130,36 @@ class DeviceDetailApi(generics.RetrieveAPIView):
 
     def get_queryset(self):
         return selectors.device_list()
+
+
+class SubjectUpdateApi(APIView):
+    permission_classes = [roles_required(*SUBJECT_EDITORS)]
+
+    @extend_schema(
+        request=serializers.SubjectUpdateInput,
+        responses=serializers.StudyDetailOutput,
+        description="Enter or correct the subject's sex, height (m) and weight (kg); its measurements "
+        "(SMI, BMI, flags) are recomputed.",
+    )
+    def patch(self, request, pk: int):
+        study = get_object_or_404(selectors.study_list(user=request.user), pk=pk)
+        body = serializers.SubjectUpdateInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        values = {"sex": None, "height_m": None, "weight_kg": None, **body.validated_data}
+        subject_update_body(subject=study.subject, **values)
+        study = selectors.study_list(user=request.user).prefetch_related("series__images", "series__device").get(pk=pk)
+        return Response(serializers.StudyDetailOutput(study).data)
+
+
+class SeriesLevelApi(APIView):
+    permission_classes = [roles_required(*LEVEL_MARKERS)]
+
+    @extend_schema(request=serializers.SeriesLevelInput, responses=serializers.SeriesLevelOutput)
+    def put(self, request, pk: int):
+        series = get_object_or_404(selectors.series_list(user=request.user), pk=pk)
+        body = serializers.SeriesLevelInput(data=request.data)
+        body.is_valid(raise_exception=True)
+        image_id = body.validated_data["image_id"]
+        image = None if image_id is None else get_object_or_404(Image, pk=image_id)
+        series = series_level_mark(series=series, image=image, user=request.user)
+        return Response(serializers.SeriesLevelOutput(series).data)

@@ -5,7 +5,7 @@ from django.db.models import Count, Min, QuerySet
 
 from accounts.roles import ADMIN, CLINICIAN, LABELLER, ML_LEAD, RESEARCHER, REVIEWER, has_role
 
-from .models import Device, Image, Study
+from .models import Device, Image, Series, Study
 
 ARCHIVE_ROLES = (LABELLER, REVIEWER, ML_LEAD, RESEARCHER, ADMIN)
 
@@ -34,6 +34,15 @@ def image_list(*, user) -> QuerySet[Image]:
     if has_role(user, CLINICIAN):
         return images.filter(series__study__uploaded_by=user)
     return images.none()
+
+
+def series_list(*, user) -> QuerySet[Series]:
+    series = Series.objects.select_related("study")
+    if has_role(user, *ARCHIVE_ROLES):
+        return series
+    if has_role(user, CLINICIAN):
+        return series.filter(study__uploaded_by=user)
+    return series.none()
 
 
 def image_order_key(image: Image) -> tuple:

@@ -139,3 +139,32 @@ class UploadOutput(serializers.Serializer):
     stored = serializers.IntegerField()
     duplicates = serializers.IntegerField()
     rejected = serializers.IntegerField()
+
+
+class SubjectUpdateInput(serializers.Serializer):
+    """Height in metres and weight in kg, within what an adult or child can be; omitted fields stay."""
+
+    sex = serializers.ChoiceField(choices=["M", "F"], required=False)
+    height_m = serializers.FloatField(min_value=0.5, max_value=2.5, required=False)
+    weight_kg = serializers.FloatField(min_value=2, max_value=400, required=False)
+
+    def validate(self, attrs):
+        if not attrs:
+            raise serializers.ValidationError("Send at least one of sex, height_m, weight_kg.")
+        return attrs
+
+
+class SeriesLevelInput(serializers.Serializer):
+    image_id = serializers.IntegerField(allow_null=True, help_text="The slice to mark as L3; null clears the mark.")
+
+
+class SeriesLevelOutput(serializers.ModelSerializer):
+    level_image_id = serializers.IntegerField(allow_null=True)
+    level = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Series
+        fields = ["id", "study", "level_image_id", "level", "level_marked_at"]
+
+    def get_level(self, series) -> str | None:
+        return "L3" if series.level_image_id else None

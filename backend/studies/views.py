@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from accounts.roles import has_role
 
 from . import selectors
-from .api import UPLOAD_ROLES
+from .api import LEVEL_MARKERS, SUBJECT_EDITORS, UPLOAD_ROLES
 from .serializers import StudyDetailOutput
 
 
@@ -43,4 +43,11 @@ def study_detail_page(request, pk: int):
     queryset = selectors.study_list(user=request.user).prefetch_related("series__images", "series__device")
     study = get_object_or_404(queryset, pk=pk)
     data = json.loads(json.dumps(StudyDetailOutput(study).data, default=str))
-    return render(request, "studies/study_detail.html", {"study": study, "study_data": data})
+    context = {
+        "study": study,
+        "study_data": data,
+        "height_cm": round(study.subject.height_m * 100, 1) if study.subject.height_m else None,
+        "can_edit_subject": has_role(request.user, *SUBJECT_EDITORS),  # a clinician sees only their studies
+        "can_mark_level": has_role(request.user, *LEVEL_MARKERS),
+    }
+    return render(request, "studies/study_detail.html", context)

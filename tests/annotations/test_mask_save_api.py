@@ -138,3 +138,14 @@ def test_a_submitted_mask_cannot_be_edited(client_for, image):
 def test_an_unknown_label_set_is_a_404(client_for, image):
     response = client_for("labeller").get(f"/api/images/{image.pk}/annotation?label_set=999")
     assert response.status_code == 404
+
+
+def test_a_client_may_ask_for_the_mask_as_png(client_for, ct_dir):
+    from studies.services import upload_ingest
+    from tests.studies.uploads import named_upload
+
+    image_id = upload_ingest(files=[named_upload(ct_dir / "ge-lightspeed-liver-3slice" / "01.dcm")], user=None)[
+        0
+    ].image_id
+    response = client_for("labeller").get(f"/api/images/{image_id}/annotation/mask", HTTP_ACCEPT="image/png")
+    assert response.status_code == 200 and response.content[:8] == b"\x89PNG\r\n\x1a\n"

@@ -75,6 +75,8 @@ export async function request(method, url, { json, body, headers = {}, signal } 
 
 export const getJson = (url, options) => request("GET", url, options);
 export const postJson = (url, json, options) => request("POST", url, { ...options, json });
+export const putJson = (url, json, options) => request("PUT", url, { ...options, json });
+export const patchJson = (url, json, options) => request("PATCH", url, { ...options, json });
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 

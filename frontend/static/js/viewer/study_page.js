@@ -1,11 +1,20 @@
-// The study page: the series list (rendered by the server) picks which series the viewer scrolls.
+// The study page: the series list (rendered by the server) picks which series the viewer scrolls; the
+// results panel shows the measurement of the slice on screen and its mask over the image; a clinician
+// enters height, weight and sex; a clinician or labeller marks the L3 slice (button or key L).
 // The chosen series and slice are kept in the URL hash (#series=12&slice=4) so a view can be shared.
 
+import { patchJson, putJson } from "../api.js";
+import { ResultsPanel } from "./results_panel.js";
+import { subjectPatch } from "./results_format.js";
 import { Viewer } from "./viewer.js";
 
 const study = JSON.parse(document.getElementById("study-data").textContent);
 const seriesButtons = [...document.querySelectorAll("[data-series-id]")];
 const viewerRoot = document.querySelector("[data-viewer]");
+const resultsRoot = document.querySelector("[data-results]");
+const levelButton = document.querySelector("[data-mark-level]");
+const levelStatus = document.querySelector("[data-level-status]");
+const subjectForm = document.querySelector("[data-subject-form]");
 
 function readHash() {
   const params = new URLSearchParams(location.hash.slice(1));
@@ -16,21 +25,55 @@ function writeHash(seriesId, index) {
   history.replaceState(null, "", `#series=${seriesId}&slice=${index + 1}`);
 }
 
-// Without a hash, open the series with the most images (the main axial stack, usually).
+// Without a hash: the series with a marked L3 slice, else the one with the most images (the main axial stack).
 function initialSeries() {
   const { seriesId } = readHash();
   const fromHash = study.series.find((series) => series.id === seriesId);
   if (fromHash) return fromHash;
+  const marked = study.series.find((series) => series.level_image_id);
+  if (marked) return marked;
   return study.series.reduce((best, series) => (series.images.length > (best?.images.length ?? -1) ? series : best), null);
 }
 
 let current = null;
-const viewer = new Viewer(viewerRoot, { onSliceChange: (index) => writeHash(current.id, index) });
+const results = resultsRoot ? new ResultsPanel(resultsRoot, { studyId: study.id, onGoTo: goToImage }) : null;
+const viewer = new Viewer(viewerRoot, { onSliceChange: (index, image) => onSlice(index, image) });
+
+function currentImageId() {
+  return viewer.images[viewer.index]?.id ?? null;
+}
+
+function onSlice(index, image) {
+  writeHash(current.id, index);
+  updateLevelUi();
+  if (!results?.results) return;
+  results.showImage(image.id);
+  showOverlay(image.id);
+}
+
+async function showOverlay(imageId) {
+  try {
+    const canvas = await results.overlayFor(imageId);
+    if (currentImageId() === imageId) viewer.setOverlay(canvas ? { imageId, canvas } : null);
+  } catch (error) {
+    if (currentImageId() === imageId) viewer.setOverlay(null);
+    console.warn("overlay", error);
+  }
+}
 
 function selectSeries(series, slice = 0) {
   current = series;
   for (const button of seriesButtons) button.setAttribute("aria-pressed", String(Number(button.dataset.seriesId) === series.id));
   viewer.setSeries(series.images, slice);
+}
+
+function goToImage(imageId) {
+  const series = study.series.find((candidate) => candidate.images.some((image) => image.id === imageId));
+  if (!series) return;
+  const index = series.images.findIndex((image) => image.id === imageId);
+  if (series === current) viewer.showSlice(index);
+  else selectSeries(series, index);
+  viewer.stage.focus({ preventScroll: true });
 }
 
 for (const button of seriesButtons) {
@@ -41,10 +84,91 @@ for (const button of seriesButtons) {
   });
 }
 
+// ---- the L3 mark ----
+
+function updateLevelUi() {
+  if (!levelStatus || !current) return;
+  const marked = current.level_image_id;
+  const index = current.images.findIndex((image) => image.id === marked);
+  levelStatus.textContent = marked && index >= 0 ? `L3 marked on image ${index + 1} of ${current.images.length}.` : "No slice of this series is marked L3.";
+  levelStatus.dataset.levelImageId = marked ? String(marked) : "";
+  if (levelButton) {
+    const here = marked && marked === currentImageId();
+    levelButton.textContent = here ? "Clear the L3 mark" : "Mark this slice as L3";
+    levelButton.setAttribute("aria-pressed", String(Boolean(here)));
+  }
+}
+
+async function toggleLevel() {
+  const imageId = currentImageId();
+  if (!current || imageId === null) return;
+  const wanted = current.level_image_id === imageId ? null : imageId;
+  try {
+    const series = await putJson(`/api/series/${current.id}/level`, { image_id: wanted });
+    current.level_image_id = series.level_image_id;
+    updateLevelUi();
+    await refreshResults();
+  } catch (error) {
+    levelStatus.textContent = `Could not mark the slice: ${error.message}`;
+  }
+}
+
+levelButton?.addEventListener("click", toggleLevel);
+viewerRoot.addEventListener("keydown", (event) => {
+  if (!levelButton || event.key.toLowerCase() !== "l" || event.altKey || event.ctrlKey || event.metaKey) return;
+  if (event.target.matches?.("input:not([type=range]), textarea, select")) return;
+  event.preventDefault();
+  toggleLevel();
+});
+
+// ---- height, weight, sex ----
+
+subjectForm?.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const status = subjectForm.querySelector("[data-subject-status]");
+  const form = new FormData(subjectForm);
+  const body = subjectPatch({ sex: form.get("sex"), heightCm: form.get("height_cm"), weightKg: form.get("weight_kg") });
+  if (Object.keys(body).length === 0) {
+    status.textContent = "Enter a height, a weight or the sex first.";
+    return;
+  }
+  status.textContent = "Saving…";
+  try {
+    const saved = await patchJson(`/api/studies/${study.id}/subject`, body);
+    document.querySelector("[data-fact-sex]").textContent = saved.sex || "unknown";
+    await refreshResults();
+    status.textContent = "Saved; the measurements are updated.";
+    subjectForm.dataset.saved = String(Date.now());
+  } catch (error) {
+    status.textContent = error.message;
+  }
+});
+
+// ---- start ----
+
+async function refreshResults() {
+  if (!results) return;
+  await results.refresh();
+  const imageId = currentImageId();
+  if (imageId !== null) {
+    results.showImage(imageId);
+    showOverlay(imageId);
+  }
+}
+
 const first = initialSeries();
+const { seriesId: hashSeries, slice: hashSlice } = readHash();
 if (first) {
-  const { seriesId, slice } = readHash();
-  selectSeries(first, first.id === seriesId && slice >= 0 ? slice : Math.floor((first.images.length - 1) / 2));
+  const marked = first.images.findIndex((image) => image.id === first.level_image_id);
+  const fallback = marked >= 0 ? marked : Math.floor((first.images.length - 1) / 2);
+  selectSeries(first, first.id === hashSeries && hashSlice >= 0 ? hashSlice : fallback);
 } else {
   viewer.setSeries([]);
 }
+refreshResults()
+  .then(() => {
+    // Opened without a shared view or a mark: start on the first measured slice, if the one shown is not.
+    const firstMeasured = results?.firstMeasured();
+    if (!hashSeries && firstMeasured && !results.sliceFor(currentImageId())?.measurement) goToImage(firstMeasured.image_id);
+  })
+  .catch(() => {});

@@ -7,6 +7,7 @@
 //   left drag                         pan; in W/L mode (button or key W) left drag adjusts the window
 //   right drag (or Shift+left drag)   window/level: right/left = width, down/up = level
 //   1-4                               presets; F or double-click: fit; Home/End: first/last slice
+//   O                                 show / hide the measurement's mask overlay (when there is one)
 // State (series, slice, window, viewport) lives here; drawing reads it; the maths is in
 // windowing.js and viewport.js, the pixel cache in slice_cache.js.
 
@@ -42,6 +43,8 @@ export class Viewer {
     this.wheelRemainder = 0;
     this.loadToken = 0;
     this.direction = 1;
+    this.overlay = null; // { imageId, canvas }: a mask coloured at image size, drawn over its slice
+    this.overlayVisible = true;
     this.buildDom();
     this.bindEvents();
     this.updateWindowUi();
@@ -53,6 +56,7 @@ export class Viewer {
     );
     this.modeButton = el("button", { type: "button", class: "button button-small", "data-action": "window-mode", "aria-pressed": "false", title: "Left drag adjusts window/level (key W)" }, "W/L drag");
     this.fitButton = el("button", { type: "button", class: "button button-small", "data-action": "fit", title: "Fit the image (key F)" }, "Fit");
+    this.overlayButton = el("button", { type: "button", class: "button button-small", "data-action": "overlay", "aria-pressed": "true", disabled: "", title: "Show the measured mask (key O)" }, "Overlay");
     this.windowLabel = el("span", { class: "viewer-window", "data-window": "" });
     this.canvas = el("canvas", { class: "viewer-canvas", "aria-label": "CT slice" });
     this.message = el("div", { class: "viewer-message", role: "status" }, "Loading…");
@@ -63,7 +67,7 @@ export class Viewer {
     this.presetGroup = el("div", { class: "button-group", role: "group", "aria-label": "Window presets" }, ...presetButtons);
     this.stage = el("div", { class: "viewer-stage", tabindex: "0" }, this.canvas, this.sliceLabel, this.huLabel, this.message);
     this.root.replaceChildren(
-      el("div", { class: "viewer-toolbar" }, this.presetGroup, this.modeButton, this.fitButton, this.windowLabel),
+      el("div", { class: "viewer-toolbar" }, this.presetGroup, this.modeButton, this.fitButton, this.overlayButton, this.windowLabel),
       this.stage,
       el("div", { class: "viewer-slicebar" }, el("span", { class: "viewer-slicebar-label" }, "Slice"), this.slider, this.sliceOutput),
     );
@@ -78,6 +82,7 @@ export class Viewer {
     });
     this.modeButton.addEventListener("click", () => this.setWindowMode(!this.windowMode));
     this.fitButton.addEventListener("click", () => this.fit());
+    this.overlayButton.addEventListener("click", () => this.setOverlayVisible(!this.overlayVisible));
     this.slider.addEventListener("input", () => this.showSlice(Number(this.slider.value)));
     this.stage.addEventListener("wheel", (event) => this.onWheel(event), { passive: false });
     this.stage.addEventListener("pointerdown", (event) => this.onPointerDown(event));
@@ -140,6 +145,19 @@ export class Viewer {
     this.window = window;
     this.updateWindowUi();
     this.redraw(true);
+  }
+
+  /** The mask overlay for one image ({ imageId, canvas } at image size), or null for none. */
+  setOverlay(overlay) {
+    this.overlay = overlay;
+    this.overlayButton.disabled = !overlay;
+    this.redraw(false);
+  }
+
+  setOverlayVisible(on) {
+    this.overlayVisible = on;
+    this.overlayButton.setAttribute("aria-pressed", String(on));
+    this.redraw(false);
   }
 
   setWindowMode(on) {
@@ -205,6 +223,9 @@ export class Viewer {
     context.imageSmoothingEnabled = scale < 3; // past 3x show the real pixels
     context.setTransform(dpr * scale, 0, 0, dpr * scale * aspect, dpr * x, dpr * y);
     context.drawImage(this.offscreen, 0, 0);
+    const overlaid = this.overlayVisible && this.overlay?.imageId === imageId;
+    if (overlaid) context.drawImage(this.overlay.canvas, 0, 0);
+    this.canvas.dataset.overlay = overlaid ? String(this.overlay.imageId) : "none";
     this.canvas.dataset.imageId = String(imageId);
     this.canvas.dataset.window = `${this.window.width},${this.window.level}`;
     this.canvas.dataset.scale = scale.toFixed(4);
@@ -323,6 +344,7 @@ export class Viewer {
       "-": () => this.zoomBy(0.8, center),
       f: () => this.fit(),
       w: () => this.setWindowMode(!this.windowMode),
+      o: () => this.setOverlayVisible(!this.overlayVisible),
     };
     PRESETS.forEach((preset, i) => (actions[String(i + 1)] = () => this.setPreset(preset.key)));
     const action = actions[event.key.length === 1 ? event.key.toLowerCase() : event.key];
