@@ -27,6 +27,15 @@ ML_ONLY_BAD_BODY = {**dict.fromkeys(ALL, 403), "ml_lead": 400, "admin": 400}
 # ml_lead promotes the candidate; admin then finds it already active (409).
 PROMOTERS = {**dict.fromkeys(ALL, 403), "ml_lead": 200, "admin": 409}
 JOB_ADMINS = {"ml_lead": 200, "admin": 200, "clinician": 404, "labeller": 404, "reviewer": 404, "researcher": 404}
+# Body and L3 mark: the matrix's clinician did not upload the study (404); an empty body is refused (400).
+SUBJECT_EDITORS_BAD_BODY = {**dict.fromkeys(ALL, 403), "clinician": 404, "admin": 400}
+LEVEL_MARKERS_BAD_BODY = {**dict.fromkeys(ALL, 403), "clinician": 404, "labeller": 400, "admin": 400}
+NO_MEASUREMENT_YET = dict.fromkeys(ALL, 404)
+# Cohorts: researchers, ML leads and admins; definitions and exports belong to another researcher here.
+EXPORTERS = {**dict.fromkeys(ALL, 403), "researcher": 200, "ml_lead": 200, "admin": 200}
+EXPORTERS_BAD_BODY = {**dict.fromkeys(ALL, 403), "researcher": 400, "ml_lead": 400, "admin": 400}
+OWNER_ONLY = {**dict.fromkeys(ALL, 403), "researcher": 404, "ml_lead": 404, "admin": 404}
+OWNER_OR_ADMIN = {**dict.fromkeys(ALL, 403), "researcher": 404, "ml_lead": 404, "admin": 200}
 
 # (route pattern, method, {role: status}, anonymous status)
 MATRIX = [
@@ -64,6 +73,20 @@ MATRIX = [
     ("api/inference/", "post", ML_ONLY_BAD_BODY, 401),
     ("api/evaluations/", "get", EVERYONE, 401),
     ("api/images/<int:pk>/measurements", "get", ARCHIVE, 401),
+    ("api/images/<int:pk>/measurement-mask", "get", NO_MEASUREMENT_YET, 401),
+    ("api/studies/<int:pk>/results", "get", ARCHIVE, 401),
+    ("api/studies/<int:pk>/report.png", "get", ARCHIVE, 401),
+    ("api/studies/<int:pk>/subject", "patch", SUBJECT_EDITORS_BAD_BODY, 401),
+    ("api/series/<int:pk>/level", "put", LEVEL_MARKERS_BAD_BODY, 401),
+    ("api/cohorts/preview", "get", EXPORTERS, 401),
+    ("api/cohorts/definitions/", "get", EXPORTERS, 401),
+    ("api/cohorts/definitions/", "post", EXPORTERS_BAD_BODY, 401),
+    ("api/cohorts/definitions/<int:pk>/", "get", OWNER_ONLY, 401),
+    ("api/cohorts/definitions/<int:pk>/", "delete", OWNER_ONLY, 401),
+    ("api/exports/", "get", EXPORTERS, 401),
+    ("api/exports/", "post", EXPORTERS_BAD_BODY, 401),
+    ("api/exports/<int:pk>/", "get", OWNER_OR_ADMIN, 401),
+    ("api/exports/<int:pk>/download", "get", OWNER_OR_ADMIN, 401),
 ]
 
 
@@ -100,7 +123,9 @@ def stored(make_user, ct_dir):
     from modelhub.models import ModelVersion
 
     version = ModelVersion.objects.create(name="base-v1", status=ModelVersion.Status.CANDIDATE, arch="vnet")
+    cohort = cohort_of_another_researcher(make_user)
     return {
+        **cohort,
         "study": outcomes[0].study_id,
         "image": outcomes[0].image_id,
         "job": Job.objects.get().pk,
@@ -108,15 +133,32 @@ def stored(make_user, ct_dir):
     }
 
 
+def cohort_of_another_researcher(make_user) -> dict:
+    """A saved cohort and a finished export (no job: the matrix expects one job) of a researcher outside it."""
+    from cohorts.models import CohortDefinition, Export
+    from studies import storage
+
+    owner, _ = make_user("researcher", name="other-researcher")
+    definition = CohortDefinition.objects.create(owner=owner, name="theirs", filters={})
+    storage.write_atomic("exports/matrix.csv", b"image_id\n")
+    export = Export.objects.create(
+        created_by=owner, format="csv", row_count=0, sha256="0" * 64, size_bytes=9, file_path="exports/matrix.csv"
+    )
+    return {"definition": definition.pk, "export": export.pk}
+
+
 def url_for(route: str, stored: dict) -> str:
-    from studies.models import Device
+    from studies.models import Device, Series
 
     ids = {
         "api/studies/": stored["study"],
+        "api/series/": Series.objects.get().pk,
         "api/images/": stored["image"],
         "api/jobs/": stored["job"],
         "api/devices/": Device.objects.get().pk,
         "api/model-versions/": stored["version"],
+        "api/cohorts/definitions/": stored["definition"],
+        "api/exports/": stored["export"],
     }
     prefix = next((p for p in ids if route.startswith(p)), "")
     return "/" + route.replace("<int:pk>", str(ids.get(prefix, 0)))

@@ -94,10 +94,15 @@ def measurement_record(
     model_version: ModelVersion | None = None,
     annotation_revision_id: int | None = None,
 ) -> Measurement:
+    fields = composition_fields(image=image, hu=hu, mask=mask)
+    if model_version is not None:  # one per image and version: predicting again replaces it
+        measurement, _ = Measurement.objects.update_or_create(
+            image=image, model_version=model_version, source=Measurement.Source.MODEL, defaults=fields
+        )
+        return measurement
     return Measurement.objects.create(
         image=image,
-        source=Measurement.Source.MODEL if model_version else Measurement.Source.ANNOTATION,
-        model_version=model_version,
+        source=Measurement.Source.ANNOTATION,
         annotation_revision_id=annotation_revision_id,
-        **composition_fields(image=image, hu=hu, mask=mask),
+        **fields,
     )
