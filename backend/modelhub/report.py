@@ -1,0 +1,229 @@
+"""A one-page study report as PNG (Pillow): the overlay of the first measured slice, its numbers, where they
+came from, the other measured slices, and the references. The pseudonym is the only identifier on it."""
+
+import functools
+import io
+
+import numpy as np
+from django.utils import timezone
+from PIL import Image as PILImage
+from PIL import ImageDraw, ImageFont
+
+from studies import storage
+from studies.models import Image, Study
+
+from .models import Measurement
+from .results import measurement_mask, study_results
+
+PAGE = (1240, 1754)  # A4 at 150 dpi
+MARGIN = 70
+PANEL = 560
+SOFT_TISSUE = (400, 40)  # window width, level
+LABEL_COLOURS = {1: ((229, 72, 77), 0.45, "muscle"), 2: ((62, 99, 221), 0.40, "liver")}
+INK, SOFT, LINE, BAD, OK = (27, 38, 48), (85, 98, 110), (195, 204, 213), (179, 38, 30), (29, 122, 70)
+MAX_OTHER_ROWS = 12
+
+
+@functools.cache
+def font(size: int) -> ImageFont.FreeTypeFont:
+    """DejaVu Sans where installed (it has ², ≥, —); else Pillow's built-in font, with plain-ASCII text."""
+    try:
+        return ImageFont.truetype("DejaVuSans.ttf", size)
+    except OSError:
+        return ImageFont.load_default(size=size)
+
+
+def printable(text: str) -> str:
+    if font(20).getname()[0] == "DejaVu Sans":
+        return text
+    return text.replace("²", "2").replace("≥", ">=").replace("—", "-")
+
+
+def overlay_rgb(hu: np.ndarray, mask: np.ndarray | None) -> np.ndarray:
+    """The slice in the soft-tissue window with the mask's labels blended in their colours."""
+    width, level = SOFT_TISSUE
+    grey = np.clip((hu.astype(np.float32) - (level - width / 2)) / width * 255.0, 0, 255)
+    rgb = np.repeat(grey[..., None], 3, axis=2)
+    if mask is not None:
+        for value, (colour, alpha, _) in LABEL_COLOURS.items():
+            where = mask == value
+            rgb[where] = rgb[where] * (1 - alpha) + np.array(colour, np.float32) * alpha
+    return rgb.astype(np.uint8)
+
+
+def _slice_picture(image: Image, mask: np.ndarray | None) -> PILImage.Image:
+    picture = PILImage.fromarray(overlay_rgb(np.asarray(storage.hu_load(image.hu_path)), mask), mode="RGB")
+    physical = (image.columns * image.spacing_col_mm, image.rows * image.spacing_row_mm)
+    scale = PANEL / max(physical)
+    return picture.resize((max(1, round(physical[0] * scale)), max(1, round(physical[1] * scale))), PILImage.LANCZOS)
+
+
+def _number(value, unit: str, digits: int = 1) -> str:
+    return "—" if value is None else f"{value:.{digits}f} {unit}"
+
+
+def _flag_text(flag: dict) -> tuple[str, tuple]:
+    reference = flag["reference"].split(" (")[0]
+    if not flag["known"]:
+        return f"not decided ({reference}): {flag['reason']}", SOFT
+    comparison = "<" if flag["flagged"] else "≥"
+    verdict = "YES" if flag["flagged"] else "no"
+    text = f"{verdict}: {flag['value']:.1f} {comparison} {flag['threshold']:g} ({flag['rule']}; {reference})"
+    return text, BAD if flag["flagged"] else OK
+
+
+class Page:
+    """A cursor down a white page."""
+
+    def __init__(self):
+        self.picture = PILImage.new("RGB", PAGE, "white")
+        self.draw = ImageDraw.Draw(self.picture)
+        self.y = MARGIN
+
+    def text(self, x: int, value: str, size: int = 22, fill=INK, advance: bool = True) -> None:
+        """Writes `value` from x, wrapped at the right margin (one line unless it advances)."""
+        lines = self.wrap(printable(value), size, PAGE[0] - MARGIN - x) if advance else [printable(value)]
+        for line in lines:
+            self.draw.text((x, self.y), line, font=font(size), fill=fill)
+            if advance:
+                self.y += round(size * 1.45)
+
+    def wrap(self, value: str, size: int, width: int) -> list[str]:
+        lines = [""]
+        for word in value.split(" "):
+            candidate = f"{lines[-1]} {word}".strip()
+            if lines[-1] and self.draw.textlength(candidate, font=font(size)) > width:
+                lines.append(word)
+            else:
+                lines[-1] = candidate
+        return lines
+
+    def rule(self, gap: int = 18) -> None:
+        self.y += gap // 2
+        self.draw.line((MARGIN, self.y, PAGE[0] - MARGIN, self.y), fill=LINE, width=2)
+        self.y += gap
+
+    def rows(self, x: int, rows: list[tuple[str, str]], size: int = 22, key_width: int = 190) -> None:
+        for key, value in rows:
+            self.draw.text((x, self.y), printable(key), font=font(size), fill=SOFT)
+            self.draw.text((x + key_width, self.y), printable(value), font=font(size), fill=INK)
+            self.y += round(size * 1.5)
+
+
+def study_report_png(*, study: Study) -> bytes:
+    results = study_results(study=study)
+    page = Page()
+    _header(page, study, results)
+    primary = next((s for s in results["slices"] if s["measurement"]), None)
+    if primary is None:
+        page.text(MARGIN, "No measurement yet: no model has measured this study and no mask was accepted.", 24, SOFT)
+    else:
+        _primary(page, primary)
+        _others(page, [s for s in results["slices"] if s is not primary and s["measurement"]])
+    _references(page, results)
+    out = io.BytesIO()
+    page.picture.save(out, format="PNG", optimize=True)
+    return out.getvalue()
+
+
+def _header(page: Page, study: Study, results: dict) -> None:
+    page.text(MARGIN, "MuscleSeed · body composition report", 40)
+    subject = results["subject"]
+    series = study.series.select_related("device").first()
+    sex = {"M": "male", "F": "female"}.get(subject["sex"], "unknown")
+    height = f"{subject['height_m'] * 100:.0f} cm" if subject["height_m"] else "unknown"
+    weight = f"{subject['weight_kg']:.1f} kg" if subject["weight_kg"] else "unknown"
+    bmi = f"{subject['bmi']:.1f} kg/m²" if subject["bmi"] else "unknown"
+    age = f"{study.subject.age_years} y" if study.subject.age_years is not None else "unknown"
+    page.rule()
+    page.rows(
+        MARGIN,
+        [
+            ("Pseudonym", results["pseudonym"]),
+            ("Study date", str(study.study_date or "unknown")),
+            ("Device", series.device.display_name if series else "unknown"),
+            ("Subject", f"{sex}, age {age}, height {height}, weight {weight}, BMI {bmi}"),
+        ],
+    )
+    page.rule()
+
+
+def _primary(page: Page, slice_: dict) -> None:
+    measurement = slice_["measurement"]
+    image = Image.objects.get(pk=slice_["image_id"])
+    mask = measurement_mask(Measurement.objects.get(pk=measurement["id"]))
+    picture = _slice_picture(image, mask)
+    top = page.y
+    page.picture.paste(picture, (MARGIN, top))
+    legend_y = top + picture.height + 10
+    x = MARGIN
+    for colour, _, name in LABEL_COLOURS.values():
+        page.draw.rectangle((x, legend_y + 4, x + 18, legend_y + 22), fill=colour)
+        page.draw.text((x + 26, legend_y), name, font=font(20), fill=SOFT)
+        x += 120
+    column = MARGIN + PANEL + 40
+    level = f" · {slice_['level']}" if slice_["level"] else ""
+    page.text(column, f"Image {slice_['index'] + 1} of {slice_['series_length']}{level}", 28)
+    sarcopenia, sarcopenia_fill = _flag_text(measurement["flags"]["sarcopenia"])
+    myosteatosis, myosteatosis_fill = _flag_text(measurement["flags"]["myosteatosis"])
+    rows = [
+        ("SMA", _number(measurement["sma_cm2"], "cm²")),
+        ("Muscle HU", _number(measurement["mean_muscle_hu"], "HU")),
+        ("IMAT", _number(measurement["imat_cm2"], "cm²")),
+        ("SMI", _number(measurement["smi_cm2_m2"], "cm²/m²") if measurement["smi_cm2_m2"] else "— (needs height)"),
+    ]
+    if measurement["liver_area_cm2"]:
+        rows.append(("Liver", f"{measurement['liver_area_cm2']:.1f} cm², {measurement['mean_liver_hu']:.0f} HU"))
+    page.rows(column, rows, size=24, key_width=150)
+    page.y += 10
+    page.text(column, "Sarcopenia", 22, SOFT)
+    page.text(column, sarcopenia, 19, sarcopenia_fill)
+    page.text(column, "Myosteatosis", 22, SOFT)
+    page.text(column, myosteatosis, 19, myosteatosis_fill)
+    page.y += 10
+    page.text(column, "Source", 22, SOFT)
+    page.text(column, measurement["provenance"], 19)
+    page.y = max(page.y, legend_y + 40)
+    page.rule()
+
+
+def _others(page: Page, slices: list[dict]) -> None:
+    if not slices:
+        return
+    page.text(MARGIN, f"Other measured slices ({len(slices)})", 26)
+    columns = (MARGIN, MARGIN + 180, MARGIN + 330, MARGIN + 480, MARGIN + 630)
+    for x, title in zip(columns, ("Slice", "SMA cm²", "Muscle HU", "SMI", "Source"), strict=True):
+        page.text(x, title, 19, SOFT, advance=False)
+    page.y += 30
+    for slice_ in slices[:MAX_OTHER_ROWS]:
+        m = slice_["measurement"]
+        cells = (
+            f"{slice_['index'] + 1} of {slice_['series_length']}",
+            _number(m["sma_cm2"], ""),
+            _number(m["mean_muscle_hu"], ""),
+            _number(m["smi_cm2_m2"], ""),
+            m["provenance"][:48],
+        )
+        for x, cell in zip(columns, cells, strict=True):
+            page.text(x, cell, 19, advance=False)
+        page.y += 28
+    if len(slices) > MAX_OTHER_ROWS:
+        page.text(MARGIN, f"… and {len(slices) - MAX_OTHER_ROWS} more (see the study page).", 19, SOFT)
+    page.rule()
+
+
+def _references(page: Page, results: dict) -> None:
+    page.y = max(page.y, PAGE[1] - 330)
+    page.text(MARGIN, "Method and references", 24)
+    lines = [
+        "SMA: muscle-mask pixels from -29 to 150 HU; IMAT: muscle-mask pixels from -190 to -30 HU;",
+        "SMI = SMA / height².",
+        f"Sarcopenia: {results['sarcopenia_reference']} (the reference this site uses).",
+        "  Prado 2008: SMI < 52.4 men, < 38.5 women. Martin 2013: < 43 men BMI < 25, < 53 men BMI >= 25, < 41 women.",
+        f"Myosteatosis: {results['myosteatosis_reference']}: mean muscle HU < 41 (BMI < 25), < 33 (BMI >= 25).",
+        "A single axial slice, measured automatically unless the source says an accepted annotation.",
+    ]
+    for line in lines:
+        page.text(MARGIN, line, 18, SOFT)
+    page.y = PAGE[1] - MARGIN
+    page.text(MARGIN, f"Generated {timezone.now():%Y-%m-%d %H:%M} UTC by MuscleSeed. Pseudonymised.", 16, SOFT)

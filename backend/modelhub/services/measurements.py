@@ -1,0 +1,85 @@
+"""Measurements beyond inference: from accepted annotations, and recomputed when the subject's height,
+weight or sex change (SMI, BMI and the flags depend on them). Registered as hooks in AppConfig.ready()."""
+
+import logging
+
+import numpy as np
+from django.db import transaction
+
+from annotations.masks import mask_load
+from annotations.models import AnnotationRevision
+from segmentation.composition import MUSCLE_LABEL, measure
+from studies import storage
+from studies.models import Image
+
+from ..models import Measurement
+from ..results import measurement_mask
+
+logger = logging.getLogger(__name__)
+
+
+def composition_fields(*, image: Image, hu: np.ndarray, mask: np.ndarray) -> dict:
+    """The engine's composition of one slice with the subject's body as stored now, as Measurement fields."""
+    subject = image.series.study.subject
+    composition = measure(
+        hu,
+        mask,
+        image.pixel_spacing_mm,
+        height_m=subject.height_m,
+        sex=subject.sex or None,
+        weight_kg=subject.weight_kg,
+    )
+    values = composition.as_dict()
+    return {
+        "sma_cm2": composition.sma_cm2,
+        "mean_muscle_hu": values.get("mean_muscle_hu"),
+        "imat_cm2": values.get("imat_cm2"),
+        "smi_cm2_m2": values.get("smi_cm2_m2"),
+        "liver_area_cm2": values.get("liver_area_cm2"),
+        "mean_liver_hu": values.get("mean_liver_hu"),
+        "values": values,
+    }
+
+
+def measurement_after_accept(*, annotation_id: int, revision_id: int) -> Measurement | None:
+    """Measure an accepted body-composition mask (once per revision); other label sets measure nothing."""
+    from .inference import measurement_record
+
+    revision = (
+        AnnotationRevision.objects.select_related("annotation__label_set", "annotation__image__series__study__subject")
+        .filter(pk=revision_id, annotation_id=annotation_id)
+        .first()
+    )
+    if revision is None or revision.annotation.label_set.names_by_value.get(MUSCLE_LABEL) != "muscle":
+        return None
+    existing = Measurement.objects.filter(source=Measurement.Source.ANNOTATION, annotation_revision_id=revision_id)
+    if existing.exists():
+        return existing.first()
+    image = revision.annotation.image
+    try:
+        hu = np.asarray(storage.hu_load(image.hu_path))
+    except OSError:
+        logger.warning("image %s has no readable pixels: its accepted mask is not measured", image.pk)
+        return None
+    return measurement_record(image=image, hu=hu, mask=mask_load(revision.mask_png), annotation_revision_id=revision_id)
+
+
+def measurements_after_subject_update(*, subject_id: int) -> int:
+    """Recompute every measurement of this subject's images; returns how many changed."""
+    measurements = (
+        Measurement.objects.filter(image__series__study__subject_id=subject_id)
+        .select_related("image__series__study__subject")
+        .order_by("image_id", "id")
+    )
+    recomputed, hu, hu_image_id = 0, None, None
+    with transaction.atomic():
+        for measurement in measurements:
+            mask = measurement_mask(measurement)
+            if mask is None:  # its prediction or revision is gone: keep the numbers it had
+                continue
+            if hu_image_id != measurement.image_id:
+                hu, hu_image_id = np.asarray(storage.hu_load(measurement.image.hu_path)), measurement.image_id
+            fields = composition_fields(image=measurement.image, hu=hu, mask=mask)
+            Measurement.objects.filter(pk=measurement.pk).update(**fields)
+            recomputed += 1
+    return recomputed

@@ -1,0 +1,47 @@
+// Wording for the study's results: numbers with units, flags with their reference, where a number
+// came from. Pure; no DOM, so node --test covers it.
+
+/** "27.0 cm²", or the fallback when the value is unknown. */
+export function formatValue(value, unit, { digits = 1, fallback = "—" } = {}) {
+  if (value === null || value === undefined || !Number.isFinite(Number(value))) return fallback;
+  return `${Number(value).toFixed(digits)}${unit ? ` ${unit}` : ""}`;
+}
+
+/** "Prado 2008 (Lancet Oncol 9:629)" -> "Prado 2008". */
+export function shortReference(reference) {
+  return String(reference ?? "").split(" (")[0];
+}
+
+const MEASURE_NAMES = { smi_cm2_m2: "SMI", mean_muscle_hu: "muscle HU" };
+
+/** { state: "yes" | "no" | "unknown", text } for one flag of the results API. */
+export function flagText(flag) {
+  const reference = shortReference(flag.reference);
+  if (!flag.known) return { state: "unknown", text: `not decided (${reference}): ${flag.reason}` };
+  const measure = MEASURE_NAMES[flag.measure] ?? flag.measure;
+  const comparison = flag.flagged ? "<" : "≥";
+  const value = `${measure} ${formatValue(flag.value, "")} ${comparison} ${flag.threshold}`;
+  return { state: flag.flagged ? "yes" : "no", text: `${flag.flagged ? "yes" : "no"}: ${value} (${flag.rule}; ${reference})` };
+}
+
+/** "Image 3 of 20", with " · L3" for the marked slice. */
+export function sliceLabel(slice) {
+  return `Image ${slice.index + 1} of ${slice.series_length}${slice.level ? ` · ${slice.level}` : ""}`;
+}
+
+/** Centimetres typed in a form to metres for the API; null for an empty or unusable field. */
+export function centimetresToMetres(text) {
+  const value = Number.parseFloat(String(text ?? "").replace(",", "."));
+  return Number.isFinite(value) && value > 0 ? Math.round(value * 10) / 1000 : null;
+}
+
+/** The subject body form's fields -> the PATCH body: only the fields given. */
+export function subjectPatch({ sex, heightCm, weightKg }) {
+  const body = {};
+  if (sex === "M" || sex === "F") body.sex = sex;
+  const height = centimetresToMetres(heightCm);
+  if (height !== null) body.height_m = height;
+  const weight = Number.parseFloat(String(weightKg ?? "").replace(",", "."));
+  if (Number.isFinite(weight) && weight > 0) body.weight_kg = weight;
+  return body;
+}

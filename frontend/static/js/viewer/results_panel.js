@@ -1,0 +1,143 @@
+// The results beside the viewer: the measurement of the slice on screen (numbers, flags with their
+// reference, where it came from), the list of measured slices (the L3-marked first), and the mask
+// overlay for the viewer. Data from GET /api/studies/{id}/results; wording in results_format.js.
+
+import { ApiError, getJson } from "../api.js";
+import { overlayPixels } from "./overlay.js";
+import { flagText, formatValue, sliceLabel } from "./results_format.js";
+
+function el(tag, attributes = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attributes)) {
+    if (key === "class") node.className = value;
+    else node.setAttribute(key, value);
+  }
+  node.append(...children);
+  return node;
+}
+
+/** Fetches a measurement's label map and colours it: a canvas at image size, ready to draw over the slice. */
+export async function loadOverlayCanvas(url) {
+  const response = await fetch(url, { credentials: "same-origin" });
+  if (!response.ok) throw new ApiError(`Could not load the mask (HTTP ${response.status})`, { status: response.status });
+  // No colour management: the grey levels are labels (0, 1, 2), not colours.
+  const bitmap = await createImageBitmap(await response.blob(), { colorSpaceConversion: "none", premultiplyAlpha: "none" });
+  const canvas = document.createElement("canvas");
+  canvas.width = bitmap.width;
+  canvas.height = bitmap.height;
+  const context = canvas.getContext("2d", { willReadFrequently: true });
+  context.drawImage(bitmap, 0, 0);
+  const decoded = context.getImageData(0, 0, bitmap.width, bitmap.height);
+  const { pixels, counts } = overlayPixels(decoded.data);
+  context.putImageData(new ImageData(pixels, bitmap.width, bitmap.height), 0, 0);
+  canvas.dataset.counts = JSON.stringify(counts);
+  return canvas;
+}
+
+const MAX_LISTED = 60;
+
+export class ResultsPanel {
+  constructor(root, { studyId, onGoTo = () => {} }) {
+    this.root = root;
+    this.studyId = studyId;
+    this.onGoTo = onGoTo;
+    this.current = root.querySelector("[data-current-result]");
+    this.list = root.querySelector("[data-measured-list]");
+    this.report = root.querySelector("[data-report]");
+    this.results = null;
+    this.overlays = new Map(); // mask url -> Promise<canvas>
+    this.list.addEventListener("click", (event) => {
+      const button = event.target.closest("[data-goto-image]");
+      if (button) this.onGoTo(Number(button.dataset.gotoImage));
+    });
+  }
+
+  async refresh() {
+    try {
+      this.results = await getJson(`/api/studies/${this.studyId}/results`);
+    } catch (error) {
+      this.current.replaceChildren(el("p", { class: "error" }, `Could not load the results: ${error.message}`));
+      throw error;
+    }
+    this.root.dataset.loaded = "true";
+    this.renderList();
+    return this.results;
+  }
+
+  sliceFor(imageId) {
+    return this.results?.slices.find((slice) => slice.image_id === imageId) ?? null;
+  }
+
+  firstMeasured() {
+    return this.results?.slices.find((slice) => slice.measurement) ?? null;
+  }
+
+  /** The overlay canvas for this image's shown measurement, or null when it has none. */
+  overlayFor(imageId) {
+    const url = this.sliceFor(imageId)?.measurement?.mask_url;
+    if (!url) return Promise.resolve(null);
+    if (!this.overlays.has(url)) {
+      const loading = loadOverlayCanvas(url);
+      loading.catch(() => this.overlays.delete(url)); // a failed load is tried again next time
+      this.overlays.set(url, loading);
+    }
+    return this.overlays.get(url);
+  }
+
+  renderList() {
+    const measured = this.results.slices.filter((slice) => slice.measurement);
+    this.report.hidden = measured.length === 0;
+    const items = this.results.slices.slice(0, MAX_LISTED).map((slice) => {
+      const sma = slice.measurement ? `SMA ${formatValue(slice.measurement.sma_cm2, "cm²")}` : "not measured";
+      return el(
+        "li",
+        {},
+        el("button", { type: "button", class: "measured-slice", "data-goto-image": String(slice.image_id) }, el("span", {}, sliceLabel(slice)), el("span", { class: "muted" }, sma)),
+      );
+    });
+    if (this.results.slices.length > MAX_LISTED) items.push(el("li", { class: "muted" }, `… and ${this.results.slices.length - MAX_LISTED} more`));
+    if (items.length === 0) items.push(el("li", { class: "muted" }, "No slice measured yet: no model has run on this study and no mask was accepted."));
+    this.list.replaceChildren(...items);
+  }
+
+  /** Shows the measurement of the slice on screen and marks it in the list. */
+  showImage(imageId) {
+    if (!this.results) return;
+    for (const button of this.list.querySelectorAll("[data-goto-image]")) {
+      button.setAttribute("aria-current", String(Number(button.dataset.gotoImage) === imageId));
+    }
+    const slice = this.sliceFor(imageId);
+    this.current.dataset.imageId = String(imageId);
+    if (!slice?.measurement) {
+      const hint = this.firstMeasured() ? "Pick a measured slice below." : "";
+      this.current.replaceChildren(el("p", { class: "muted", "data-not-measured": "" }, `This slice is not measured. ${hint}`));
+      return;
+    }
+    this.current.replaceChildren(this.card(slice));
+  }
+
+  card(slice) {
+    const m = slice.measurement;
+    const row = (name, key, text) => el("div", {}, el("dt", {}, name), el("dd", { "data-value": key }, text));
+    const numbers = [
+      row("SMA", "sma", formatValue(m.sma_cm2, "cm²")),
+      row("Muscle HU", "muscle-hu", formatValue(m.mean_muscle_hu, "HU")),
+      row("IMAT", "imat", formatValue(m.imat_cm2, "cm²")),
+      row("SMI", "smi", formatValue(m.smi_cm2_m2, "cm²/m²", { fallback: "needs height" })),
+    ];
+    if (m.liver_area_cm2) numbers.push(row("Liver", "liver", `${formatValue(m.liver_area_cm2, "cm²")}, ${formatValue(m.mean_liver_hu, "HU", { digits: 0 })}`));
+    const flags = ["sarcopenia", "myosteatosis"].map((name) => {
+      const { state, text } = flagText(m.flags[name]);
+      return el("li", { class: `flag flag-${state}`, "data-flag": name, "data-state": state }, el("strong", {}, name === "sarcopenia" ? "Sarcopenia" : "Myosteatosis"), ` ${text}`);
+    });
+    const badge = m.source === "annotation" ? "Accepted annotation" : "Model prediction";
+    return el(
+      "article",
+      { class: "result-card", "data-measurement-id": String(m.id), "data-source": m.source },
+      el("header", {}, el("strong", {}, sliceLabel(slice)), el("span", { class: `badge badge-${m.source}` }, badge)),
+      el("dl", { class: "result-numbers" }, ...numbers),
+      el("ul", { class: "flags" }, ...flags),
+      el("p", { class: "result-source", "data-provenance": "" }, "Source: ", m.provenance),
+    );
+  }
+}

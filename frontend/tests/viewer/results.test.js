@@ -1,0 +1,49 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { LABEL_COLOURS, OVERLAY_ALPHA, overlayPixels } from "../../static/js/viewer/overlay.js";
+import { centimetresToMetres, flagText, formatValue, shortReference, sliceLabel, subjectPatch } from "../../static/js/viewer/results_format.js";
+
+test("labels become translucent colours and background stays clear", () => {
+  const rgba = new Uint8ClampedArray([0, 0, 0, 255, 1, 1, 1, 255, 2, 2, 2, 255, 7, 7, 7, 255]);
+  const { pixels, counts } = overlayPixels(rgba);
+  assert.deepEqual([...pixels.slice(0, 4)], [0, 0, 0, 0]);
+  assert.deepEqual([...pixels.slice(4, 8)], [...LABEL_COLOURS[1].rgb, OVERLAY_ALPHA]);
+  assert.deepEqual([...pixels.slice(8, 12)], [...LABEL_COLOURS[2].rgb, OVERLAY_ALPHA]);
+  assert.deepEqual([...pixels.slice(12, 16)], [0, 0, 0, 0], "an unknown label is not drawn");
+  assert.deepEqual(counts, { muscle: 1, liver: 1 });
+});
+
+test("values carry their unit, unknown ones a dash", () => {
+  assert.equal(formatValue(27.04, "cm²"), "27.0 cm²");
+  assert.equal(formatValue(null, "cm²"), "—");
+  assert.equal(formatValue(undefined, "HU", { fallback: "needs height" }), "needs height");
+  assert.equal(formatValue(3.14159, "", { digits: 2 }), "3.14");
+});
+
+test("a flag names its threshold, its band and its reference", () => {
+  const flag = {
+    known: true, flagged: true, measure: "smi_cm2_m2", value: 41.23, threshold: 52.4, rule: "men",
+    reference: "Prado 2008 (Lancet Oncol 9:629)",
+  };
+  assert.deepEqual(flagText(flag), { state: "yes", text: "yes: SMI 41.2 < 52.4 (men; Prado 2008)" });
+  assert.equal(flagText({ ...flag, flagged: false, value: 60 }).text, "no: SMI 60.0 ≥ 52.4 (men; Prado 2008)");
+});
+
+test("an undecided flag says what is missing", () => {
+  const flag = { known: false, reason: "needs the height (for SMI)", reference: "Prado 2008 (Lancet Oncol 9:629)" };
+  assert.deepEqual(flagText(flag), { state: "unknown", text: "not decided (Prado 2008): needs the height (for SMI)" });
+  assert.equal(shortReference("Martin 2013 (J Clin Oncol 31:1539)"), "Martin 2013");
+});
+
+test("slices are counted from one and the marked one says L3", () => {
+  assert.equal(sliceLabel({ index: 2, series_length: 20, level: "L3" }), "Image 3 of 20 · L3");
+  assert.equal(sliceLabel({ index: 0, series_length: 1, level: null }), "Image 1 of 1");
+});
+
+test("the body form sends metres and only the fields filled in", () => {
+  assert.equal(centimetresToMetres("178"), 1.78);
+  assert.equal(centimetresToMetres("172,5"), 1.725);
+  assert.equal(centimetresToMetres(""), null);
+  assert.deepEqual(subjectPatch({ sex: "", heightCm: "165", weightKg: "" }), { height_m: 1.65 });
+  assert.deepEqual(subjectPatch({ sex: "F", heightCm: "", weightKg: "61.5" }), { sex: "F", weight_kg: 61.5 });
+});

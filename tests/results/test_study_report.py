@@ -1,0 +1,39 @@
+"""GET /api/studies/{id}/report.png: a one-page PNG report with the overlay, numbers, source and references."""
+
+import io
+
+import numpy as np
+from PIL import Image as PILImage
+
+from .conftest import api_client
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+
+
+def report(user, study):
+    return api_client(user).get(f"/api/studies/{study.pk}/report.png")
+
+
+def test_the_report_is_a_png_page_with_the_overlay_drawn(clinician, study):
+    response = report(clinician, study)
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    assert response.content.startswith(PNG_SIGNATURE)
+    assert study.subject.pseudonym in response["Content-Disposition"]
+    page = np.array(PILImage.open(io.BytesIO(response.content)).convert("RGB")).astype(int)
+    assert page.shape == (1754, 1240, 3)
+    assert (page.sum(axis=2) < 600).mean() > 0.05, "the page is (nearly) blank"
+    red, green, blue = page[..., 0], page[..., 1], page[..., 2]
+    assert ((red - green > 60) & (red - blue > 60)).sum() > 2000, "no muscle overlay on the page"
+    assert ((blue - red > 60) & (blue - green > 40)).sum() > 2000, "no liver overlay on the page"
+
+
+def test_a_study_without_measurements_still_gets_a_page_saying_so(clinician, study):
+    from modelhub.models import Measurement
+
+    Measurement.objects.all().delete()
+    response = report(clinician, study)
+    assert response.status_code == 200 and response.content.startswith(PNG_SIGNATURE)
+
+
+def test_another_clinician_cannot_download_it(make_user, study):
+    assert report(make_user("clinician", name="dr-other")[0], study).status_code == 404
