@@ -1,0 +1,177 @@
+"""Reads: which measurement stands for each image, the cohort rows, the preview, exports and definitions.
+
+One measurement per image (documented in README "Cohort export by API"):
+  1. eligible measurements: an accepted annotation's current revision, or a model version's prediction;
+     `source` and `model_version` filters narrow this set (drafts, submitted and rejected masks never count);
+  2. per image, the accepted annotation wins; else the newest model measurement;
+  3. flag filters (sarcopenia, myosteatosis) then apply to that chosen measurement.
+"""
+
+import numpy as np
+from django.db.models import Case, F, Q, QuerySet, Value, When
+from django.shortcuts import get_object_or_404
+
+from accounts.roles import ADMIN, has_role
+from annotations.masks import mask_load
+from annotations.models import AnnotationRevision
+from annotations.selectors import accepted_revisions
+from modelhub.models import Measurement, Prediction
+from studies.models import Image
+
+from .columns import MEASUREMENT_FIELDS, flatten
+from .models import CohortDefinition, Export
+
+PREVIEW_ROWS = 25
+PLOT_POINTS_MAX = 20_000
+PREVIEW_COLUMNS = (
+    "image_id",
+    "pseudonym",
+    "sex",
+    "age_years",
+    "device",
+    "split",
+    "level",
+    "sma_cm2",
+    "muscle_mean_hu",
+    "smi_cm2_m2",
+    "sarcopenia_prado2008",
+    "myosteatosis_martin2013",
+    "source",
+    "model_version",
+)
+
+
+def _eligible_sources(filters: dict) -> Q:
+    from_annotation = Q(
+        source=Measurement.Source.ANNOTATION, annotation_revision_id__in=accepted_revisions(split=None).values("id")
+    )
+    from_model = Q(source=Measurement.Source.MODEL, model_version__isnull=False)
+    if filters.get("model_version"):
+        return from_model & Q(model_version_id__in=filters["model_version"])
+    if filters.get("source") == "annotation":
+        return from_annotation
+    if filters.get("source") == "model":
+        return from_model
+    return from_annotation | from_model
+
+
+def _image_filters(filters: dict) -> Q:
+    subject = "image__series__study__subject__"
+    wanted = Q()
+    if filters.get("device"):
+        wanted &= Q(image__device_id__in=filters["device"])
+    if filters.get("sex"):
+        wanted &= Q(**{f"{subject}sex": "" if filters["sex"] == "unknown" else filters["sex"]})
+    if "age_min" in filters:
+        wanted &= Q(**{f"{subject}age_years__gte": filters["age_min"]})
+    if "age_max" in filters:
+        wanted &= Q(**{f"{subject}age_years__lte": filters["age_max"]})
+    if filters.get("date_from"):
+        wanted &= Q(image__series__study__study_date__gte=filters["date_from"])
+    if filters.get("date_to"):
+        wanted &= Q(image__series__study__study_date__lte=filters["date_to"])
+    if filters.get("split"):
+        wanted &= Q(image__split=filters["split"])
+    if filters.get("level") == "L3":
+        wanted &= Q(image__series__level_image_id=F("image_id"))
+    return wanted
+
+
+def eligible_measurements(*, filters: dict) -> QuerySet[Measurement]:
+    """Measurements that may stand for their image, best first within each image."""
+    annotation_first = Case(When(source=Measurement.Source.ANNOTATION, then=Value(0)), default=Value(1))
+    return (
+        Measurement.objects.filter(_eligible_sources(filters), _image_filters(filters))
+        .annotate(priority=annotation_first)
+        .order_by("image_id", "priority", "-created_at", "-id")
+    )
+
+
+def _measurement_records(filters: dict):
+    same = [alias for alias, path in MEASUREMENT_FIELDS.items() if alias == path]
+    renamed = {alias: F(path) for alias, path in MEASUREMENT_FIELDS.items() if alias != path}
+    return eligible_measurements(filters=filters).values(*same, **renamed)
+
+
+def _flag_matches(row: dict, filters: dict) -> bool:
+    wanted = {
+        f"sarcopenia_{filters.get('sarcopenia_reference', 'prado2008')}": filters.get("sarcopenia"),
+        "myosteatosis_martin2013": filters.get("myosteatosis"),
+    }
+    for column, choice in wanted.items():
+        if choice and row[column] is not (choice == "yes"):
+            return False  # a flag that does not apply (None) matches neither yes nor no
+    return True
+
+
+def cohort_rows(*, filters: dict) -> list[dict]:
+    """The export rows: one per measured image, ordered by pseudonym then image.
+
+    Each row also carries `_measurement_id` and `_model_version_id` (not exported) to find its mask."""
+    chosen, seen = [], set()
+    for record in _measurement_records(filters).iterator(chunk_size=2000):
+        if record["image_id"] in seen:
+            continue
+        seen.add(record["image_id"])
+        row = flatten(record)
+        if _flag_matches(row, filters):
+            row["_measurement_id"] = record["measurement_id"]
+            row["_model_version_id"] = record["model_version_id"]
+            chosen.append(row)
+    chosen.sort(key=lambda row: (row["pseudonym"] or "", row["image_id"]))
+    return chosen
+
+
+def cohort_preview(*, filters: dict) -> dict:
+    """The live count, the first rows, and the points the page plots (SMI by sex and device, muscle HU)."""
+    rows = cohort_rows(filters=filters)
+    plotted = rows[:PLOT_POINTS_MAX]
+    return {
+        "count": len(rows),
+        "subjects": len({row["pseudonym"] for row in rows}),
+        "by_source": {source: sum(row["source"] == source for row in rows) for source in ("annotation", "model")},
+        "filters": filters,
+        "columns": list(PREVIEW_COLUMNS),
+        "rows": [{column: row[column] for column in PREVIEW_COLUMNS} for row in rows[:PREVIEW_ROWS]],
+        "points": {
+            "sex": [row["sex"] or "" for row in plotted],
+            "device": [row["device"] for row in plotted],
+            "smi": [row["smi_cm2_m2"] for row in plotted],
+            "muscle_hu": [row["muscle_mean_hu"] for row in plotted],
+            "truncated": len(rows) > len(plotted),
+        },
+    }
+
+
+def definition_list(*, user) -> QuerySet[CohortDefinition]:
+    return CohortDefinition.objects.filter(owner=user)
+
+
+def definition_get(*, user, definition_id: int) -> CohortDefinition:
+    """Only the owner's own definitions: another user's id is a 404, not a 403."""
+    return get_object_or_404(definition_list(user=user), pk=definition_id)
+
+
+def export_list(*, user) -> QuerySet[Export]:
+    """Admins see every export (the audit view); everyone else their own."""
+    exports = Export.objects.select_related("created_by", "job")
+    return exports if has_role(user, ADMIN) else exports.filter(created_by=user)
+
+
+def export_get(*, user, export_id: int) -> Export:
+    return get_object_or_404(export_list(user=user), pk=export_id)
+
+
+def measurement_mask(*, row: dict) -> np.ndarray | None:
+    """The label map a cohort row was measured on: the accepted revision's, or the model's prediction."""
+    if row["source"] == Measurement.Source.ANNOTATION:
+        masks = AnnotationRevision.objects.filter(pk=row["annotation_revision_id"])
+    else:
+        masks = Prediction.objects.filter(version_id=row["_model_version_id"], image_id=row["image_id"])
+    png = masks.values_list("mask_png", flat=True).first()
+    return mask_load(bytes(png)) if png is not None else None
+
+
+def images_for_files(*, image_ids: list[int]) -> dict[int, Image]:
+    """Internal only (stored file paths): the bundle writer reads DICOM and HU with these."""
+    return Image.objects.only("id", "dicom_path", "hu_path", "spacing_row_mm", "spacing_col_mm").in_bulk(image_ids)

@@ -1,0 +1,128 @@
+"""Input and output shapes of the cohort API. The filter is validated here and nowhere else."""
+
+from rest_framework import serializers
+
+from .models import CohortDefinition, Export
+
+SEX_CHOICES = ("M", "F", "unknown")
+SOURCE_CHOICES = ("annotation", "model")
+FLAG_CHOICES = ("yes", "no")
+SARCOPENIA_REFERENCES = ("prado2008", "martin2013")
+LIST_KEYS = ("device", "model_version")
+
+
+class CohortFilterInput(serializers.Serializer):
+    """Every key is optional; an empty filter is the whole measured archive."""
+
+    device = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=200)
+    sex = serializers.ChoiceField(SEX_CHOICES, required=False)
+    age_min = serializers.IntegerField(min_value=0, max_value=130, required=False)
+    age_max = serializers.IntegerField(min_value=0, max_value=130, required=False)
+    date_from = serializers.DateField(required=False)
+    date_to = serializers.DateField(required=False)
+    split = serializers.ChoiceField(("train", "test"), required=False)
+    level = serializers.ChoiceField(("L3",), required=False, help_text="L3: only slices marked as L3")
+    source = serializers.ChoiceField(SOURCE_CHOICES, required=False)
+    model_version = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=200)
+    sarcopenia = serializers.ChoiceField(FLAG_CHOICES, required=False)
+    sarcopenia_reference = serializers.ChoiceField(SARCOPENIA_REFERENCES, required=False, default="prado2008")
+    myosteatosis = serializers.ChoiceField(FLAG_CHOICES, required=False)
+
+    def validate(self, attrs):
+        if "age_min" in attrs and "age_max" in attrs and attrs["age_min"] > attrs["age_max"]:
+            raise serializers.ValidationError({"age_max": "must not be below age_min"})
+        if "date_from" in attrs and "date_to" in attrs and attrs["date_from"] > attrs["date_to"]:
+            raise serializers.ValidationError({"date_to": "must not be before date_from"})
+        if attrs.get("source") == "annotation" and attrs.get("model_version"):
+            raise serializers.ValidationError({"model_version": "applies to model measurements, not source=annotation"})
+        return attrs
+
+
+def filters_from(data) -> dict:
+    """A validated, JSON-ready filter from a query dict or a JSON object. Raises ValidationError (400)."""
+    if hasattr(data, "getlist"):  # a QueryDict: list keys repeat (?device=1&device=2); empty means "not set"
+        parsed = {}
+        for key in data:
+            values = [value for value in data.getlist(key) if value]
+            if values:
+                parsed[key] = values if key in LIST_KEYS else values[-1]
+        data = parsed
+    body = CohortFilterInput(data=data or {})
+    body.is_valid(raise_exception=True)
+    return normalise(body.validated_data)
+
+
+def normalise(validated: dict) -> dict:
+    """Drop unset keys, sort lists, dates as ISO strings: equal filters compare and store equal."""
+    filters = {}
+    for key, value in validated.items():
+        if value in (None, "", []):
+            continue
+        if isinstance(value, list):
+            value = sorted(set(value))
+        elif hasattr(value, "isoformat"):
+            value = value.isoformat()
+        filters[key] = value
+    if "sarcopenia" not in filters:
+        filters.pop("sarcopenia_reference", None)
+    return filters
+
+
+class DefinitionInput(serializers.Serializer):
+    name = serializers.CharField(max_length=120)
+    filters = serializers.JSONField(default=dict)
+
+
+class DefinitionOutput(serializers.ModelSerializer):
+    class Meta:
+        model = CohortDefinition
+        fields = ["id", "name", "filters", "created_at", "updated_at"]
+
+
+class ExportInput(serializers.Serializer):
+    format = serializers.ChoiceField(Export.Format.values)
+    filters = serializers.JSONField(default=dict)
+
+
+class ExportOutput(serializers.ModelSerializer):
+    created_by = serializers.CharField(source="created_by.username", default=None)
+    state = serializers.SerializerMethodField()
+    progress = serializers.SerializerMethodField()
+    error = serializers.SerializerMethodField()
+    download_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Export
+        fields = [
+            "id",
+            "format",
+            "filters",
+            "row_count",
+            "sha256",
+            "size_bytes",
+            "created_by",
+            "created_at",
+            "finished_at",
+            "job_id",
+            "state",
+            "progress",
+            "error",
+            "download_url",
+        ]
+
+    def get_state(self, export: Export) -> str:
+        if export.is_ready:
+            return "succeeded"
+        return export.job.state if export.job else "failed"
+
+    def get_progress(self, export: Export) -> float:
+        if export.is_ready:
+            return 1.0
+        return export.job.progress if export.job else 0.0
+
+    def get_error(self, export: Export) -> str:
+        # The first line only: the reason, not the traceback.
+        return export.job.error.splitlines()[0] if export.job and export.job.error else ""
+
+    def get_download_url(self, export: Export) -> str | None:
+        return f"/api/exports/{export.pk}/download" if export.is_ready else None

@@ -1,0 +1,19 @@
+"""Run an export through the API as a user would: request it, let the job run, download the file."""
+
+import csv
+import io
+
+
+def export_through_api(client, capture, *, format: str, filters: dict | None = None) -> tuple[dict, bytes]:
+    with capture(execute=True):
+        response = client.post("/api/exports/", {"format": format, "filters": filters or {}}, format="json")
+    assert response.status_code == 202, response.content
+    status = client.get(f"/api/exports/{response.json()['id']}/").json()
+    assert status["state"] == "succeeded", status
+    download = client.get(status["download_url"])
+    assert download.status_code == 200
+    return status, b"".join(download.streaming_content)
+
+
+def csv_rows(content: bytes) -> list[dict]:
+    return list(csv.DictReader(io.StringIO(content.decode())))
