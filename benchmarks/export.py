@@ -16,31 +16,12 @@ import json
 import os
 import platform
 import resource
-import sys
-import tempfile
 import time
 import tracemalloc
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-WORK = Path(tempfile.mkdtemp(prefix="muscleseed-bench-export-"))
-os.environ.update(
-    {
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "MUSCLESEED_VAR_DIR": str(WORK),
-        "SECRET_KEY": "bench",
-        "MUSCLESEED_DEID_SALT": "bench",
-        "CELERY_TASK_ALWAYS_EAGER": "1",
-        "CELERY_BROKER_URL": "memory://",
-        "LOG_LEVEL": "WARNING",
-    }
-)
-os.environ.pop("DATABASE_URL", None)
-sys.path.insert(0, str(ROOT / "backend"))
+from bench_django import ROOT, django_setup
 
-import django  # noqa: E402
-
-django.setup()
+WORK = django_setup("export")
 import numpy as np  # noqa: E402
 from django.contrib.auth.models import User  # noqa: E402
 from django.core.management import call_command  # noqa: E402

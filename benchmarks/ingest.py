@@ -16,33 +16,15 @@ import json
 import os
 import platform
 import resource
-import sys
-import tempfile
 import time
 import tracemalloc
 import zipfile
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench_django import ROOT, django_setup
+
 CT = ROOT.parent / "shared" / "data" / "ct"
-WORK = Path(tempfile.mkdtemp(prefix="muscleseed-bench-"))
-os.environ.update(
-    {
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "MUSCLESEED_VAR_DIR": str(WORK),
-        "SECRET_KEY": "bench",
-        "MUSCLESEED_DEID_SALT": "bench",
-        "CELERY_TASK_ALWAYS_EAGER": "1",
-        "CELERY_BROKER_URL": "memory://",
-        "LOG_LEVEL": "WARNING",
-    }
-)
-os.environ.pop("DATABASE_URL", None)
-sys.path.insert(0, str(ROOT / "backend"))
-
-import django  # noqa: E402
-
-django.setup()
+WORK = django_setup("ingest")
 import pydicom  # noqa: E402
 from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
 from django.core.management import call_command  # noqa: E402

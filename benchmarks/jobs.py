@@ -18,27 +18,11 @@ import platform
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-WORK = Path(tempfile.mkdtemp(prefix="muscleseed-jobs-bench-"))
-os.environ.update(
-    {
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "MUSCLESEED_VAR_DIR": str(WORK),
-        "SECRET_KEY": "bench",
-        "MUSCLESEED_DEID_SALT": "bench",
-        "LOG_LEVEL": "WARNING",
-        "TORCH_THREADS": "2",
-    }
-)
-sys.path.insert(0, str(ROOT / "backend"))
+from bench_django import ROOT, django_setup
 
-import django  # noqa: E402
-
-django.setup()
+WORK = django_setup("jobs", eager=False, TORCH_THREADS="2")
 from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 

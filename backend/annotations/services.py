@@ -222,3 +222,27 @@ def annotation_review(
             accepted = {"annotation_id": annotation.pk, "revision_id": annotation.current_revision_id}
             transaction.on_commit(lambda: run_after_accept(**accepted))
     return annotation
+
+
+def annotation_import_accepted(
+    *, image: Image, mask: np.ndarray, labeller, reviewer, comment: str = "", label_set: LabelSet | None = None
+) -> Annotation:
+    """Record a finished ground-truth mask (an expert's, or the demo phantom's) as accepted.
+
+    It goes through the same states as a labeller's work (save, submit, review), so its revision carries
+    the same provenance and the accept hooks run.
+    """
+    label_set = label_set or label_set_get()
+    png = mask_encode(np.asarray(mask, dtype=np.uint8))
+    saved = annotation_mask_save(
+        image=image, label_set=label_set, author=labeller, png=png, expected_version=0, seconds_active=0.0
+    )
+    submitted = annotation_submit(image=image, label_set=label_set, user=labeller, expected_version=saved.version)
+    return annotation_review(
+        image=image,
+        label_set=label_set,
+        reviewer=reviewer,
+        expected_version=submitted.version,
+        decision=Review.Decision.ACCEPT,
+        comment=comment,
+    )

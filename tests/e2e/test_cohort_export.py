@@ -8,6 +8,7 @@ import pytest
 
 from cohorts.selectors import cohort_rows
 from tests.cohorts.factories import build_cohort
+from tests.e2e.helpers import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -18,15 +19,6 @@ def researcher_cohort(transactional_db, tmp_path, make_user, settings):
     cohort = build_cohort(tmp_path, make_user, subjects=8)
     user, password = make_user("researcher", "rita")
     return {"cohort": cohort, "user": user, "password": password}
-
-
-def sign_in(page, base_url, username, password):
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-    assert "/accounts/login/" not in page.url, "sign-in failed"
 
 
 def wait_for_count(page, count: int):

@@ -10,6 +10,7 @@ from unittest import mock
 import pytest
 
 from tests.e2e.conftest import SerialWSGIServer
+from tests.e2e.helpers import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -22,15 +23,6 @@ HISTORY = [
 ]
 
 LOG_EPOCHS = [(1, 0.92, 0.48), (2, 0.61, 0.71), (3, 0.4412, 0.8123)]
-
-
-def sign_in(page, base_url, username, password):
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-    assert "/accounts/login/" not in page.url, "sign-in failed"
 
 
 def write(update):

@@ -3,7 +3,7 @@ the height brings SMI and the sarcopenia flag; marking L3 persists and puts that
 
 import pytest
 
-from tests.e2e.test_upload_and_view import sign_in
+from tests.e2e.helpers import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

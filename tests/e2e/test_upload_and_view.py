@@ -2,6 +2,8 @@
 
 import pytest
 
+from tests.e2e.helpers import sign_in
+
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 # Reads the canvas back: how many of its pixels are not black, and a checksum of what is drawn.
@@ -15,15 +17,6 @@ CANVAS_STATS = """() => {
   }
   return { lit, sum, total: data.length / 4 };
 }"""
-
-
-def sign_in(page, base_url, username, password):
-    page.goto(f"{base_url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
-    page.wait_for_load_state()
-    assert "/accounts/login/" not in page.url, "sign-in failed"
 
 
 def test_a_clinician_uploads_ct_and_scrolls_through_the_study(

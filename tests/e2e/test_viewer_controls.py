@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from .test_upload_and_view import sign_in
+from tests.e2e.helpers import sign_in
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 

@@ -6,9 +6,7 @@ import numpy as np
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from annotations.masks import mask_encode
-from annotations.selectors import label_set_get
-from annotations.services import annotation_mask_save, annotation_review, annotation_submit
+from annotations.services import annotation_import_accepted
 from segmentation.cohort import write_cohort
 from studies.dicomio import remap_uid
 from studies.models import Image
@@ -33,19 +31,7 @@ def phantom_cohort(
 
 
 def accept(image: Image, mask: np.ndarray, *, labeller, reviewer) -> None:
-    label_set = label_set_get()
-    saved = annotation_mask_save(
-        image=image, label_set=label_set, author=labeller, png=mask_encode(mask), expected_version=0, seconds_active=1.0
-    )
-    submitted = annotation_submit(image=image, label_set=label_set, user=labeller, expected_version=saved.version)
-    annotation_review(
-        image=image,
-        label_set=label_set,
-        reviewer=reviewer,
-        expected_version=submitted.version,
-        decision="accept",
-        comment="",
-    )
+    annotation_import_accepted(image=image, mask=mask, labeller=labeller, reviewer=reviewer)
 
 
 def accept_all(cohort: dict, *, labeller, reviewer) -> None:

@@ -9,10 +9,9 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from annotations.masks import mask_encode
 from annotations.models import Annotation
 from annotations.selectors import label_set_get
-from annotations.services import annotation_mask_save, annotation_review, annotation_submit
+from annotations.services import annotation_import_accepted
 from jobs.models import Job
 from segmentation.cohort import write_cohort
 from studies.dicomio import remap_uid
@@ -77,23 +76,13 @@ def _accept_ground_truth(folder: Path, manifest: dict, plan: DemoPlan, labeller:
             if per_device[image.device_id] >= plan.seeds_per_device:
                 continue
             per_device[image.device_id] += 1
-        mask = labels[entry["sop_instance_uid"]]
-        saved = annotation_mask_save(
+        annotation_import_accepted(
             image=image,
-            label_set=label_set,
-            author=labeller,
-            png=mask_encode(mask),
-            expected_version=0,
-            seconds_active=0.0,
-        )
-        submitted = annotation_submit(image=image, label_set=label_set, user=labeller, expected_version=saved.version)
-        annotation_review(
-            image=image,
-            label_set=label_set,
+            mask=labels[entry["sop_instance_uid"]],
+            labeller=labeller,
             reviewer=reviewer,
-            expected_version=submitted.version,
-            decision="accept",
             comment="demo ground truth",
+            label_set=label_set,
         )
         accepted += 1
     return accepted
