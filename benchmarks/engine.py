@@ -1,9 +1,10 @@
 """Segmentation engine benchmark on the phantom: transfer curve, forgetting matrix, inference speed.
 
     python benchmarks/engine.py --quick      # a smoke run of a few minutes
+    python benchmarks/engine.py --medium     # vnet at full resolution, under an hour on 2 CPU cores
     python benchmarks/engine.py              # the full run (hours on 2 CPU cores)
 
-Writes benchmarks/results/engine[-quick].json and PNG plots beside it. Runs on CUDA when available
+Writes benchmarks/results/engine[-quick|-medium].json and PNG plots beside it. Runs on CUDA when available
 (--torch-device overrides); inference is always timed on CPU with --threads threads.
 """
 
@@ -79,6 +80,19 @@ def quick_plan(archs: tuple[str, ...]) -> Plan:
         forgetting_k=3,
         replay_per_device=2,
         timing_reps=3,
+    )
+
+
+def medium_plan(archs: tuple[str, ...]) -> Plan:
+    """The default architecture at full resolution, sized to finish in under an hour on 2 CPU cores."""
+    return Plan(
+        archs=archs,
+        ks=(0, 1, 5, 10),
+        base_images=20,
+        test_images=8,
+        base=TrainConfig(epochs=12, steps_per_epoch=25, patience=6),
+        forgetting_k=10,
+        timing_reps=5,
     )
 
 
@@ -329,6 +343,7 @@ def _save(figure, path: Path) -> str:
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a smoke run of a few minutes")
+    parser.add_argument("--medium", action="store_true", help="vnet at full resolution, under an hour on 2 cores")
     parser.add_argument("--archs", default=None, help="comma list (quick default: vnet,unet)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--torch-device", default="auto")
@@ -336,10 +351,21 @@ def main(argv: list[str] | None = None) -> dict:
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     archs = tuple(args.archs.split(",")) if args.archs else None
-    plan = quick_plan(archs or ("vnet", "unet")) if args.quick else Plan(**({"archs": archs} if archs else {}))
+    if args.quick:
+        plan = quick_plan(archs or ("vnet", "unet"))
+    elif args.medium:
+        plan = medium_plan(archs or ("vnet",))
+    else:
+        plan = Plan(**({"archs": archs} if archs else {}))
     started = time.perf_counter()
     data = _data(plan)
-    report: dict = {"code_version": __version__, "quick": args.quick, "plan": _plain(plan), "machine": _machine(args)}
+    report: dict = {
+        "code_version": __version__,
+        "quick": args.quick,
+        "medium": args.medium,
+        "plan": _plain(plan),
+        "machine": _machine(args),
+    }
     report["hu_threshold_baseline_B"] = threshold_baseline(data["B"]["test"])
     report["resolution_ceiling_dice"] = resolution_ceiling()
     report["phantom_slices_per_minute"] = _phantom_rate()
@@ -356,7 +382,7 @@ def main(argv: list[str] | None = None) -> dict:
     report["summary"] = summary(report)
     report["seconds"] = time.perf_counter() - started
     args.out.mkdir(parents=True, exist_ok=True)
-    suffix = "-quick" if args.quick else ""
+    suffix = "-quick" if args.quick else "-medium" if args.medium else ""
     report["plots"] = plots(report, args.out, suffix)
     (args.out / f"engine{suffix}.json").write_text(json.dumps(report, indent=1, default=str))
     print(json.dumps({"written": str(args.out / f"engine{suffix}.json"), "seconds": report["seconds"]}))
