@@ -356,9 +356,39 @@ def labelling_study(seeds: range) -> dict:
     }
 
 
+def model_labelling_study(base: Path, finetuned: Path, device: str, seeds: range) -> dict:
+    """Pixel edits to reach the truth from the pre-labels of two real model versions, on one device."""
+    from segmentation.infer import Predictor
+
+    predictors = {"base": Predictor(base, threads=2), "finetuned": Predictor(finetuned, threads=2)}
+    slices = [make_slice(seed, device, "L3") for seed in seeds]
+    rows = []
+    for s in slices:
+        row = {"seed": s.seed, "from_scratch": int((s.labels > 0).sum())}
+        for name, predictor in predictors.items():
+            row[f"from_{name}_prelabel"] = int((predictor.predict(s.hu, s.spacing_mm).mask != s.labels).sum())
+        rows.append(row)
+    keys = ("from_scratch", "from_base_prelabel", "from_finetuned_prelabel")
+    medians = {key: int(statistics.median(row[key] for row in rows)) for key in keys}
+    return {
+        "device_profile": device,
+        "checkpoints": {"base": base.name, "finetuned": finetuned.name},
+        "median": medians,
+        "ratio_to_scratch": {key: round(medians[key] / medians["from_scratch"], 3) for key in keys[1:]},
+        "slices": len(rows),
+        "per_slice": rows,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer events and slices (a smoke run)")
+    parser.add_argument(
+        "--models",
+        help="BASE.pt,FINETUNED.pt: also count edits from these model versions' pre-labels (e.g. the demo's "
+        "var/media/models/base-v1-*.pt and a version fine-tuned for --device)",
+    )
+    parser.add_argument("--device", default="B", help="phantom device profile the fine-tuned version is for")
     args = parser.parse_args()
     started = time.time()
     results = {
@@ -372,12 +402,16 @@ def main() -> None:
         "browser": browser_figures(args.quick),
         "labelling_study": labelling_study(range(1, 4 if args.quick else 11)),
     }
+    if args.models:
+        base, finetuned = (Path(p) for p in args.models.split(","))
+        results["labelling_study_models"] = model_labelling_study(base, finetuned, args.device, range(500, 520))
     results["seconds"] = round(time.time() - started, 1)
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, indent=2) + "\n")
     brief = {k: v for k, v in results["browser"].items() if k != "saved_mask_bytes"}
     brief["saved_mask_bytes"] = {k: v for k, v in results["browser"]["saved_mask_bytes"].items() if k != "per_mask"}
-    print(json.dumps({"browser": brief, "labelling_study": results["labelling_study"]}, indent=2))
+    models = {k: v for k, v in results.get("labelling_study_models", {}).items() if k != "per_slice"}
+    print(json.dumps({"browser": brief, "labelling_study": results["labelling_study"], "models": models}, indent=2))
     print(f"wrote {RESULTS.relative_to(ROOT)}")
 
 
