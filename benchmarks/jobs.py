@@ -4,7 +4,7 @@ Writes benchmarks/results/jobs.json:
 - upload_to_measurement_s: seconds from upload (API service) to a stored measurement for one 512x512 slice
   with the default model architecture (median of --uploads uploads), through ingest job -> inference job;
 - inference_images_per_s: one inference job over --images 512x512 phantom slices on one worker;
-- overhead_per_task_s: enqueue -> succeeded for trivial jobs (the claim, state writes and broker round trip).
+- overhead_per_task_s: enqueue -> succeeded for a job with nothing to do (claim, state writes, broker round trip).
 
 Embedded default (SQLite under a temp folder, kombu filesystem broker); pass DATABASE_URL and
 CELERY_BROKER_URL to measure PostgreSQL + Redis instead.
@@ -34,8 +34,7 @@ from segmentation.cohort import phantom_samples  # noqa: E402
 from segmentation.dicom_io import write_dicom  # noqa: E402
 from segmentation.phantom import make_slice  # noqa: E402
 from segmentation.train import TrainConfig, train  # noqa: E402
-from studies.models import Image  # noqa: E402
-from studies.services import study_postprocess_enqueue, upload_ingest  # noqa: E402
+from studies.services import upload_ingest  # noqa: E402
 
 
 def start_worker() -> subprocess.Popen:
@@ -120,11 +119,12 @@ def inference_throughput(images: int) -> dict:
 
 
 def task_overhead(tasks: int) -> list[float]:
-    study_id = Image.objects.first().series.study_id  # thumbnails exist: the job body is nearly free
+    """Enqueue -> succeeded for a job with next to nothing to do: inference of an image already predicted."""
+    image_id = Measurement.objects.values_list("image_id", flat=True).first()
     latencies = []
     for _ in range(tasks):
         started = time.perf_counter()
-        job = study_postprocess_enqueue(study_id=study_id)
+        job = inference_start(image_ids=[image_id], reason="overhead")
         wait(lambda job=job: Job.objects.get(pk=job.pk).is_finished, timeout=60)
         latencies.append(time.perf_counter() - started)
     return latencies
