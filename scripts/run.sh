@@ -32,4 +32,4 @@ trap 'kill $WORKER 2>/dev/null; wait $WORKER 2>/dev/null' EXIT INT TERM
 
 echo "== MuscleSeed is at http://$HOST:$PORT/  (accounts: $VAR/demo-accounts.txt; Ctrl+C stops it)"
 .venv/bin/gunicorn config.wsgi --chdir backend --bind "$HOST:$PORT" --workers 2 --threads 4 \
-  --timeout 300 --access-logfile "$VAR/log/access.log"
+  --timeout 300 --keep-alive 5 --access-logfile "$VAR/log/access.log"

@@ -19,6 +19,8 @@ class SecurityHeadersMiddleware:
                 "Content-Security-Policy",
                 CONTENT_SECURITY_POLICY.replace("script-src 'self'", "script-src 'self' 'unsafe-inline'"),
             )
+            # drf-spectacular relaxes this for OAuth2 pop-ups; the API has none, so keep the docs isolated.
+            response["Cross-Origin-Opener-Policy"] = "same-origin"
         else:
             response.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         response.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")

@@ -62,8 +62,8 @@ class AnnotationView(APIView):
         label_set = selectors.label_set_get(label_set_id=request.query_params.get("label_set"))
         return selectors.image_get(user=request.user, image_id=pk), label_set
 
-    def state_response(self, request, image, label_set, status: int = 200) -> Response:
-        state = selectors.annotation_state(user=request.user, image=image, label_set=label_set)
+    def state_response(self, request, image, label_set, status: int = 200, annotation=None) -> Response:
+        state = selectors.annotation_state(user=request.user, image=image, label_set=label_set, annotation=annotation)
         return Response(serializers.AnnotationOutput(state).data, status=status, headers={"ETag": state.etag})
 
     def version(self, request, image, label_set) -> int:
@@ -113,7 +113,7 @@ class AnnotationMaskApi(AnnotationView):
     def put(self, request, pk: int):
         image, label_set = self.lookup(request, pk)
         version = self.version(request, image, label_set)
-        services.annotation_mask_save(
+        saved = services.annotation_mask_save(
             image=image,
             label_set=label_set,
             author=request.user,
@@ -121,7 +121,7 @@ class AnnotationMaskApi(AnnotationView):
             expected_version=version,
             seconds_active=active_seconds(request),
         )
-        return self.state_response(request, image, label_set)
+        return self.state_response(request, image, label_set, annotation=saved)
 
 
 def active_seconds(request) -> float:
@@ -147,8 +147,10 @@ class AnnotationSubmitApi(AnnotationView):
     def post(self, request, pk: int):
         image, label_set = self.lookup(request, pk)
         version = self.version(request, image, label_set)
-        services.annotation_submit(image=image, label_set=label_set, user=request.user, expected_version=version)
-        return self.state_response(request, image, label_set)
+        submitted = services.annotation_submit(
+            image=image, label_set=label_set, user=request.user, expected_version=version
+        )
+        return self.state_response(request, image, label_set, annotation=submitted)
 
 
 class AnnotationReviewApi(AnnotationView):
@@ -162,10 +164,10 @@ class AnnotationReviewApi(AnnotationView):
         version = self.version(request, image, label_set)
         decision = serializers.ReviewInput(data=request.data)
         decision.is_valid(raise_exception=True)
-        services.annotation_review(
+        reviewed = services.annotation_review(
             image=image, label_set=label_set, reviewer=request.user, expected_version=version, **decision.validated_data
         )
-        return self.state_response(request, image, label_set)
+        return self.state_response(request, image, label_set, annotation=reviewed)
 
 
 class PrelabelMaskApi(AnnotationView):

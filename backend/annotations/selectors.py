@@ -105,9 +105,14 @@ def can_see_every_status(user) -> bool:
     return has_role(user, *WORKING_ROLES)
 
 
-def annotation_state(*, user, image: Image, label_set: LabelSet) -> AnnotationState:
-    """The annotation of an image as `user` may see it; a researcher gets 404 unless it is accepted."""
-    annotation = annotation_find(image_id=image.pk, label_set=label_set)
+def annotation_state(
+    *, user, image: Image, label_set: LabelSet, annotation: Annotation | None = None
+) -> AnnotationState:
+    """The annotation of an image as `user` may see it; a researcher gets 404 unless it is accepted.
+
+    A write passes the row it wrote: read again, it could already carry a later writer's version.
+    """
+    annotation = annotation or annotation_find(image_id=image.pk, label_set=label_set)
     if not can_see_every_status(user) and (annotation is None or annotation.status != Status.ACCEPTED):
         raise ApplicationError("No accepted annotation for this image.", code="not_found", http_status=404)
     prelabel = annotation.prelabel if annotation and annotation.prelabel_id else None

@@ -60,7 +60,7 @@ class AnnotationOutput(serializers.Serializer):
     labeller = serializers.SerializerMethodField()
     reviewer = serializers.SerializerMethodField()
     review_comment = serializers.SerializerMethodField()
-    updated_at = serializers.DateTimeField(source="annotation.updated_at", default=None)
+    updated_at = serializers.DateTimeField(source="annotation.updated_at", default=None, allow_null=True)
     current_revision = RevisionOutput(source="annotation.current_revision", default=None, allow_null=True)
     prelabel = PrelabelOutput(default=None, allow_null=True)
 

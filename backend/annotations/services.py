@@ -65,7 +65,9 @@ def annotation_mask_save(
         _advance(annotation, expected_version, EDITABLE, "edit", status=Status.DRAFT, labeller=author)
         revision = _revision_create(annotation, author=author, mask=mask, png=png, seconds_active=seconds_active)
         Annotation.objects.filter(pk=annotation.pk).update(current_revision=revision)
-    return Annotation.objects.get(pk=annotation.pk)
+        # Read back before commit, while our UPDATE still locks the row: the answer (and its ETag) is this
+        # save's, never a later writer's, which the client would otherwise overwrite unseen.
+        return Annotation.objects.get(pk=annotation.pk)
 
 
 def _decode_or_refuse(png: bytes, *, image: Image, label_set: LabelSet) -> np.ndarray:
@@ -171,16 +173,17 @@ def _existing(*, image: Image, label_set: LabelSet, action: str) -> Annotation:
 def annotation_submit(*, image: Image, label_set: LabelSet, user, expected_version: int) -> Annotation:
     """draft / rejected -> submitted: the mask waits for a reviewer."""
     annotation = _existing(image=image, label_set=label_set, action="submit")
-    _advance(
-        annotation,
-        expected_version,
-        EDITABLE,
-        "submit",
-        status=Status.SUBMITTED,
-        labeller=user,
-        submitted_at=timezone.now(),
-    )
-    return Annotation.objects.get(pk=annotation.pk)
+    with transaction.atomic():  # read back under our row lock (see annotation_mask_save)
+        _advance(
+            annotation,
+            expected_version,
+            EDITABLE,
+            "submit",
+            status=Status.SUBMITTED,
+            labeller=user,
+            submitted_at=timezone.now(),
+        )
+        return Annotation.objects.get(pk=annotation.pk)
 
 
 def annotation_review(

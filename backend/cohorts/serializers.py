@@ -9,12 +9,19 @@ SOURCE_CHOICES = ("annotation", "model")
 FLAG_CHOICES = ("yes", "no")
 SARCOPENIA_REFERENCES = ("prado2008", "martin2013")
 LIST_KEYS = ("device", "model_version")
+MAX_ID = 2**63 - 1  # database ids are 64-bit: a larger one must be a 400, not an overflow in the query
+
+
+def _ids() -> serializers.ListField:
+    return serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False, max_length=200
+    )
 
 
 class CohortFilterInput(serializers.Serializer):
     """Every key is optional; an empty filter is the whole measured archive."""
 
-    device = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=200)
+    device = _ids()
     sex = serializers.ChoiceField(SEX_CHOICES, required=False)
     age_min = serializers.IntegerField(min_value=0, max_value=130, required=False)
     age_max = serializers.IntegerField(min_value=0, max_value=130, required=False)
@@ -23,7 +30,7 @@ class CohortFilterInput(serializers.Serializer):
     split = serializers.ChoiceField(("train", "test"), required=False)
     level = serializers.ChoiceField(("L3",), required=False, help_text="L3: only slices marked as L3")
     source = serializers.ChoiceField(SOURCE_CHOICES, required=False)
-    model_version = serializers.ListField(child=serializers.IntegerField(min_value=1), required=False, max_length=200)
+    model_version = _ids()
     sarcopenia = serializers.ChoiceField(FLAG_CHOICES, required=False)
     sarcopenia_reference = serializers.ChoiceField(SARCOPENIA_REFERENCES, required=False, default="prado2008")
     myosteatosis = serializers.ChoiceField(FLAG_CHOICES, required=False)

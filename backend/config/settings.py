@@ -176,12 +176,16 @@ else:
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# A running job carries on through a broker outage (its state is on its database row); cancelling it, as
+# Celery 6 will by default, would leave the row running until the sweeper notices (JOB_STALE_SECONDS).
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 4 * 3600)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 4 * 3600 - 60)
 MUSCLESEED_TORCH_DEVICE = env_str("TORCH_DEVICE", "auto")  # auto: CUDA when available, else CPU
 MUSCLESEED_TORCH_THREADS = env_int("TORCH_THREADS", 2)
 JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 30 * 60)  # no heartbeat for this long: the worker is gone
+JOB_UNSENT_SECONDS = env_int("JOB_UNSENT_SECONDS", 60)  # queued without a task id this long: send it again
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 

@@ -4,17 +4,22 @@ A task claims its row only if exactly one row changed, so a redelivered or dupli
 arrives while the job runs, or after it finished, does no work twice.
 """
 
+import logging
 import socket
+import time
 from datetime import timedelta
 from importlib import import_module
 
 from celery import current_app
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from kombu.exceptions import OperationalError as BrokerUnreachable
 
 from .models import Job
+
+logger = logging.getLogger(__name__)
 
 LOG_TAIL_CHARS = 8000
 MAX_ATTEMPTS = 3
@@ -36,13 +41,20 @@ def job_create(*, kind: str, params: dict, task_name: str, queue: str = "default
     return job
 
 
-def job_send(*, job: Job) -> None:
+def job_send(*, job: Job) -> bool:
+    """Send the job's task. With the broker down the job stays queued with no task id (False): the request
+    that made it still succeeds, and the sweeper sends it once the broker is back (jobs_send_unsent)."""
     if current_app.conf.task_always_eager:  # tests and benchmarks run the task in-process
         import_module(job.task_name.rsplit(".", 1)[0])  # outside a worker, tasks modules load on demand
         result = current_app.tasks[job.task_name].apply(args=[job.pk])
     else:
-        result = current_app.send_task(job.task_name, args=[job.pk], queue=job.queue)
+        try:
+            result = current_app.send_task(job.task_name, args=[job.pk], queue=job.queue)
+        except (BrokerUnreachable, OSError) as error:
+            logger.error("job %s not sent, the broker is unreachable (%s); the sweeper will send it", job.pk, error)
+            return False
     Job.objects.filter(pk=job.pk).update(celery_task_id=result.id or "")
+    return True
 
 
 def job_claim(*, job_id: int, task_id: str = "") -> bool:
@@ -108,7 +120,7 @@ def jobs_sweep_stale() -> dict:
     for job in Job.objects.filter(state=Job.State.RUNNING, heartbeat_at__lt=cutoff):
         if job.attempts < MAX_ATTEMPTS and job.task_name and not job.cancel_requested:
             changed = Job.objects.filter(pk=job.pk, state=Job.State.RUNNING, heartbeat_at__lt=cutoff).update(
-                state=Job.State.QUEUED, log_tail=job.log_tail + "worker lost; job sent again\n"
+                state=Job.State.QUEUED, celery_task_id="", log_tail=job.log_tail + "worker lost; job sent again\n"
             )
             if changed:
                 job_send(job=job)
@@ -120,3 +132,44 @@ def jobs_sweep_stale() -> dict:
             finished_at=timezone.now(),
         )
     return {"requeued": requeued, "failed": failed}
+
+
+def jobs_send_unsent() -> int:
+    """Queued jobs whose task never reached the broker (it was down when they were made) are sent now."""
+    cutoff = timezone.now() - timedelta(seconds=settings.JOB_UNSENT_SECONDS)
+    unsent = Job.objects.filter(state=Job.State.QUEUED, celery_task_id="", cancel_requested=False)
+    return sum(job_send(job=job) for job in unsent.filter(created_at__lt=cutoff).exclude(task_name="").order_by("id"))
+
+
+def database_lost(error: BaseException) -> bool:
+    """True when `error` came from a dropped database connection (a server restart), not from a bad query."""
+    return isinstance(error, OperationalError | InterfaceError) and not connection.is_usable()
+
+
+def database_reconnect(*, timeout: float = 120.0) -> bool:
+    """Wait for the database to take connections again; True once a fresh connection works."""
+    deadline = time.monotonic() + timeout
+    while True:
+        connection.close()
+        try:
+            connection.ensure_connection()
+            return True
+        except (OperationalError, InterfaceError):
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(2)
+
+
+def job_requeue(*, job_id: int, reason: str) -> bool:
+    """Send a running job again (it resumes from its checkpoint); False after MAX_ATTEMPTS (the caller fails it)."""
+    job = Job.objects.get(pk=job_id)
+    if job.state != Job.State.RUNNING or job.attempts >= MAX_ATTEMPTS or job.cancel_requested:
+        return False
+    changed = Job.objects.filter(pk=job_id, state=Job.State.RUNNING).update(
+        state=Job.State.QUEUED,
+        celery_task_id="",
+        log_tail=(job.log_tail + f"{reason}; job sent again\n")[-LOG_TAIL_CHARS:],
+    )
+    if changed:
+        job_send(job=job)
+    return bool(changed)

@@ -111,7 +111,7 @@ def image_ingest(*, parsed: ParsedCT, filename: str, user) -> FileOutcome:
     if existing is not None:
         return _duplicate(filename, existing)
     pseudonym = pseudonym_for(parsed.subject_key, salt)
-    deidentified = deidentify(parsed, salt, pseudonym)
+    deidentified = _deidentified(parsed, salt, pseudonym, filename)
     stem = storage.new_image_stem(sop_uid)
     dicom_path, hu_path = f"{stem}.dcm", f"{stem}.hu.npy"
     try:
@@ -145,6 +145,15 @@ def image_ingest(*, parsed: ParsedCT, filename: str, user) -> FileOutcome:
         image_id=image.id,
         device=image.device.display_name,
     )
+
+
+def _deidentified(parsed: ParsedCT, salt: bytes, pseudonym: str, filename: str) -> bytes:
+    """read_ct checks what deidentify copies; a value pydicom still cannot write is the file's fault too."""
+    try:
+        return deidentify(parsed, salt, pseudonym)
+    except Exception as exc:  # noqa: BLE001 - nothing is stored yet: refuse the file, never answer 500
+        reason = f"could not be de-identified ({type(exc).__name__}: {exc})"
+        raise IngestRejected(filename, reason, "undecodable") from exc
 
 
 def _duplicate(filename: str, image: Image) -> FileOutcome:

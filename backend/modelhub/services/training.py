@@ -10,7 +10,7 @@ from django.db import transaction
 
 from config.errors import ApplicationError
 from jobs.models import Job
-from jobs.services import JobCancelled, job_create, job_progress
+from jobs.services import JobCancelled, database_lost, job_create, job_progress
 from segmentation.preprocess import PreprocessConfig
 from segmentation.train import Progress, TrainConfig, train
 from studies import storage
@@ -131,7 +131,8 @@ def training_run(*, job: Job) -> dict:
         ModelVersion.objects.filter(pk=version.pk).update(status=ModelVersion.Status.FAILED, notes="cancelled")
         raise
     except Exception as error:
-        ModelVersion.objects.filter(pk=version.pk).update(status=ModelVersion.Status.FAILED, notes=str(error)[:500])
+        if not database_lost(error):  # a lost connection is retried by the runner: the version lives on
+            ModelVersion.objects.filter(pk=version.pk).update(status=ModelVersion.Status.FAILED, notes=str(error)[:500])
         raise
     return result
 

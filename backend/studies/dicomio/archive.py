@@ -1,6 +1,7 @@
 """iter_upload: one uploaded file, or each file inside an uploaded zip, checked before anything is read."""
 
 import io
+import lzma
 import re
 import stat
 import tempfile
@@ -19,7 +20,17 @@ _ENCRYPTED_FLAG = 0x1
 # Below this a high compression ratio cannot hurt (and a uniform small file compresses very well).
 _RATIO_FLOOR_BYTES = 1 * MIB
 _DRIVE = re.compile(r"^[A-Za-z]:")
-_READ_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError, ValueError)
+# What a damaged member can raise while it is read; lzma's error is not an OSError (bz2's is).
+_READ_ERRORS = (
+    zipfile.BadZipFile,
+    zlib.error,
+    lzma.LZMAError,
+    EOFError,
+    OSError,
+    NotImplementedError,
+    RuntimeError,
+    ValueError,
+)
 
 
 def iter_upload(fileobj: BinaryIO, filename: str, limits: Limits | None = None) -> Iterator[tuple[str, bytes]]:

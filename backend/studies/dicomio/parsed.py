@@ -159,6 +159,12 @@ def slice_location(ds: Dataset, position: tuple[float, ...] | None) -> float | N
     return position[2] if position is not None else number(ds, "SliceLocation")
 
 
+_IS_RANGE = (-(2**31), 2**31 - 1)  # PS3.5: an IS value is a signed 32-bit integer
+
+
 def instance_number(ds: Dataset) -> int | None:
+    """InstanceNumber, or None when absent or outside IS's range (it is only used to sort slices)."""
     value = number(ds, "InstanceNumber")
-    return int(value) if value is not None else None
+    if value is None or not _IS_RANGE[0] <= value <= _IS_RANGE[1]:
+        return None
+    return int(value)

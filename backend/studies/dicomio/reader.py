@@ -10,6 +10,7 @@ from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 
 from . import parsed, pixels, sniff
+from .deid import COPIED_KEYWORDS
 from .errors import IngestRejected
 from .limits import Limits
 from .parsed import ParsedCT, text
@@ -50,6 +51,7 @@ def _read_ct(data: bytes, filename: str, limits: Limits) -> ParsedCT:
     _check_bytes(data, filename, limits)
     ds = _parse(data, filename)
     _check_kind(ds, filename)
+    _check_copied_readable(ds, filename)
     rows, cols = pixels.check_pixel_module(ds, filename, limits)
     syntax = pixels.transfer_syntax(ds)
     pixels.check_transfer_syntax(syntax, filename)
@@ -107,6 +109,18 @@ def _check_complete(ds: Dataset, size: int, filename: str) -> None:
     if last_end is not None and last_end < size and "PixelData" not in ds:
         reason = f"is truncated: {size - last_end} bytes at the end could not be read as DICOM"
         raise IngestRejected(filename, reason, "truncated")
+
+
+def _check_copied_readable(ds: Dataset, filename: str) -> None:
+    """deidentify copies these attributes: each must convert from its raw bytes (a damaged VR does not)."""
+    for keyword in COPIED_KEYWORDS:
+        if keyword == "PixelData" or keyword not in ds:
+            continue
+        try:
+            ds.data_element(keyword)
+        except Exception as exc:  # noqa: BLE001 - pydicom raises many types for a bad VR or value
+            reason = f"has an unreadable {keyword} attribute ({type(exc).__name__}: {exc})"
+            raise IngestRejected(filename, reason, "not_dicom") from exc
 
 
 def _check_kind(ds: Dataset, filename: str) -> None:
