@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 import pytest
 import schemathesis
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import (
@@ -51,9 +53,17 @@ class Tally:
     failures: list[str] = field(default_factory=list)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def wsgi_app():
-    return get_wsgi_application()
+    """Django's WSGI app called in-process. Like Django's test client, keep the request signals from closing
+    the test's database connection (on PostgreSQL that would end the test's transaction)."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield get_wsgi_application()
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
