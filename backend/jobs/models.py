@@ -29,6 +29,7 @@ class Job(models.Model):
     log_tail = models.TextField(blank=True)
     error = models.TextField(blank=True)
     celery_task_id = models.CharField(max_length=64, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)  # when its message last went to the broker
     task_name = models.CharField(max_length=200, blank=True)  # to re-send the job after a worker died
     queue = models.CharField(max_length=50, default="default")
     worker = models.CharField(max_length=200, blank=True)

@@ -53,7 +53,7 @@ def job_send(*, job: Job) -> bool:
         except (BrokerUnreachable, OSError) as error:
             logger.error("job %s not sent, the broker is unreachable (%s); the sweeper will send it", job.pk, error)
             return False
-    Job.objects.filter(pk=job.pk).update(celery_task_id=result.id or "")
+    Job.objects.filter(pk=job.pk).update(celery_task_id=result.id or "", sent_at=timezone.now())
     return True
 
 
@@ -139,6 +139,20 @@ def jobs_send_unsent() -> int:
     cutoff = timezone.now() - timedelta(seconds=settings.JOB_UNSENT_SECONDS)
     unsent = Job.objects.filter(state=Job.State.QUEUED, celery_task_id="", cancel_requested=False)
     return sum(job_send(job=job) for job in unsent.filter(created_at__lt=cutoff).exclude(task_name="").order_by("id"))
+
+
+def jobs_resend_lost() -> int:
+    """Queued jobs sent longer ago than JOB_STALE_SECONDS are sent once more: a broker that keeps nothing on
+    disk loses the messages it held when it restarts. A second delivery is harmless (the first claim wins,
+    the other is skipped), and each job is re-sent at most once per period."""
+    cutoff = timezone.now() - stale_after()
+    waiting = Job.objects.filter(state=Job.State.QUEUED, cancel_requested=False, sent_at__lt=cutoff)
+    resent = 0
+    for job in waiting.exclude(task_name="").order_by("id"):
+        log = (job.log_tail + "still queued; message sent again in case the broker lost it\n")[-LOG_TAIL_CHARS:]
+        if Job.objects.filter(pk=job.pk, state=Job.State.QUEUED, sent_at__lt=cutoff).update(log_tail=log):
+            resent += job_send(job=job)
+    return resent
 
 
 def database_lost(error: BaseException) -> bool:

@@ -73,3 +73,27 @@ def test_the_sweeper_fails_a_job_that_ran_out_of_attempts(db):
     assert jobs_sweep_stale() == {"requeued": 0, "failed": 1}
     job.refresh_from_db()
     assert job.state == Job.State.FAILED and "stopped reporting" in job.error
+
+
+def test_a_job_queued_long_ago_is_sent_once_more_in_case_the_broker_lost_it(db, monkeypatch, settings):
+    from jobs import services
+
+    sent = []
+    monkeypatch.setattr(services, "job_send", lambda job: sent.append(job.pk) or True)
+    old = Job.objects.create(
+        kind=Job.Kind.INFER,
+        params={},
+        task_name="modelhub.tasks.run_inference",
+        celery_task_id="t-old",
+        sent_at=timezone.now() - timedelta(hours=2),
+    )
+    Job.objects.create(
+        kind=Job.Kind.INFER,
+        params={},
+        task_name="modelhub.tasks.run_inference",
+        celery_task_id="t-new",
+        sent_at=timezone.now(),
+    )
+    assert services.jobs_resend_lost() == 1
+    assert sent == [old.pk]
+    assert "sent again" in Job.objects.get(pk=old.pk).log_tail
