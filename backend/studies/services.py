@@ -170,7 +170,12 @@ def _duplicate(filename: str, image: Image) -> FileOutcome:
 
 
 def _image_rows_create(*, parsed: ParsedCT, salt: bytes, sop_uid: str, pseudonym: str, user, **files) -> Image:
-    device = device_register(manufacturer=parsed.manufacturer, model_name=parsed.model_name, key=parsed.device_key)
+    device = device_register(
+        manufacturer=parsed.manufacturer,
+        model_name=parsed.model_name,
+        key=parsed.device_key,
+        display_name=parsed.device_display,
+    )
     subject = subject_get_or_create(pseudonym=pseudonym, parsed=parsed)
     study, _ = Study.objects.get_or_create(
         study_uid=remap_uid(parsed.study_instance_uid, salt),
@@ -208,13 +213,15 @@ def _image_rows_create(*, parsed: ParsedCT, salt: bytes, sop_uid: str, pseudonym
     )
 
 
-def device_register(*, manufacturer: str, model_name: str, key: str) -> Device:
-    from .dicomio import normalise_device
-
-    _, display = normalise_device(manufacturer, model_name)
+def device_register(*, manufacturer: str, model_name: str, key: str, display_name: str) -> Device:
+    """The device with this normalised key (read_ct normalises key and display name), created at first sight."""
     device, _ = Device.objects.get_or_create(
         key=key,
-        defaults={"manufacturer": manufacturer[:100], "model_name": model_name[:100], "display_name": display[:200]},
+        defaults={
+            "manufacturer": manufacturer[:100],
+            "model_name": model_name[:100],
+            "display_name": display_name[:200],
+        },
     )
     return device
 
