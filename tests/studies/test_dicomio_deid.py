@@ -22,6 +22,8 @@ from studies.dicomio import (
 )
 from tests.studies import corpus
 
+corpus.skip_module_without_real_ct()
+
 pytestmark = pytest.mark.skipif(not corpus.REAL_CT.is_dir(), reason=f"real CT not found at {corpus.REAL_CT}")
 
 SALT = b"test-salt-not-secret"

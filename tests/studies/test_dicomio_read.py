@@ -14,6 +14,8 @@ from pydicom.pixels import get_decoder
 from studies.dicomio import REJECTION_CODES, IngestRejected, Limits, ParsedCT, normalise_device, read_ct
 from tests.studies import corpus
 
+corpus.skip_module_without_real_ct()
+
 pytestmark = pytest.mark.skipif(not corpus.REAL_CT.is_dir(), reason=f"real CT not found at {corpus.REAL_CT}")
 
 
