@@ -27,41 +27,50 @@ import torch.nn.functional as F
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "backend"))
 
-from segmentation import __version__  # noqa: E402
+from monai.losses import DiceCELoss  # noqa: E402
+
+from segmentation import DEFAULT_ARCH, __version__  # noqa: E402
 from segmentation.checkpoint import Checkpoint, ModelSpec, save_checkpoint  # noqa: E402
 from segmentation.cohort import phantom_samples  # noqa: E402
 from segmentation.evaluate import evaluate, threshold_baseline  # noqa: E402
 from segmentation.infer import Predictor  # noqa: E402
-from segmentation.metrics import dice  # noqa: E402
+from segmentation.metrics import dice, relative_sma_error  # noqa: E402
 from segmentation.networks import build  # noqa: E402
 from segmentation.phantom import make_slice  # noqa: E402
 from segmentation.preprocess import (  # noqa: E402
     PreprocessConfig,
-    place,  # noqa: E402
+    label_fractions_to_model,
+    labels_to_model,
     plan,
     probabilities_to_original,
 )
-from segmentation.train import TrainConfig, train  # noqa: E402
+from segmentation.train import DEFAULT_CROP, TrainConfig, resolve_device, train  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
-ARCH_KWARGS = {"vnet": {"width": 8}, "unet": {"width": 16}, "unetr": {}, "swin_unetr": {}}
+ARCH_KWARGS = {"unet": {"width": 16}, "vnet": {"width": 8}, "unetr": {}, "swin_unetr": {}}
+# UNETR's position embeddings fix its input size: it trains on whole canvases, never on crops
+WHOLE_CANVAS_ONLY = ("unetr",)
 
 
 @dataclass(frozen=True)
 class Plan:
-    """How big the run is; --quick shrinks every number."""
+    """How big the run is. Every fit gets a wall-clock budget on this machine: the number of steps is
+    the budget divided by the architecture's measured seconds per step, so architectures are compared
+    at equal CPU time (accuracy per unit of CPU time)."""
 
-    archs: tuple[str, ...] = ("vnet", "unet", "unetr", "swin_unetr")
+    archs: tuple[str, ...] = ("unet", "vnet", "unetr", "swin_unetr")
     ks: tuple[int, ...] = (0, 1, 3, 5, 10, 20)
     matrix: int | None = None  # None: each device's own matrix (512 or 768)
     preprocess: PreprocessConfig = field(default_factory=PreprocessConfig)
+    crop: int | None = DEFAULT_CROP
     base_images: int = 40
     test_images: int = 10
-    base: TrainConfig = field(default_factory=lambda: TrainConfig(epochs=40, steps_per_epoch=25, patience=8))
-    finetune: TrainConfig = field(
-        # 180 steps at most: about 4.5 minutes for a VNet width 8 on 2 CPU cores (target: K=10 in <= 5 min)
-        default_factory=lambda: TrainConfig(epochs=12, steps_per_epoch=15, patience=4, learning_rate=5e-4)
-    )
+    base_seconds: float = 240.0
+    finetune_seconds: float = 60.0
+    scratch_seconds: float = 60.0  # the same CPU time as a fine-tune: what transfer buys at equal cost
+    epochs: int = 10  # validation and checkpoint points per fit
+    base: TrainConfig = field(default_factory=lambda: TrainConfig(learning_rate=3e-3, schedule="cosine"))
+    finetune: TrainConfig = field(default_factory=lambda: TrainConfig(learning_rate=1e-3, schedule="cosine"))
     forgetting_k: int = 10
     replay_per_device: int = 4
     timing_reps: int = 10
@@ -73,10 +82,13 @@ def quick_plan(archs: tuple[str, ...]) -> Plan:
         ks=(0, 1, 3, 5),
         matrix=128,
         preprocess=PreprocessConfig(spacing_mm=4.5, size=96),
+        crop=None,
         base_images=8,
         test_images=3,
-        base=TrainConfig(epochs=8, steps_per_epoch=10, learning_rate=3e-3, patience=4),
-        finetune=TrainConfig(epochs=3, steps_per_epoch=8, learning_rate=1e-3, patience=2),
+        base_seconds=20.0,
+        finetune_seconds=5.0,
+        scratch_seconds=5.0,
+        epochs=4,
         forgetting_k=3,
         replay_per_device=2,
         timing_reps=3,
@@ -84,16 +96,8 @@ def quick_plan(archs: tuple[str, ...]) -> Plan:
 
 
 def medium_plan(archs: tuple[str, ...]) -> Plan:
-    """The default architecture at full resolution, sized to finish in under an hour on 2 CPU cores."""
-    return Plan(
-        archs=archs,
-        ks=(0, 1, 5, 10),
-        base_images=20,
-        test_images=8,
-        base=TrainConfig(epochs=12, steps_per_epoch=25, patience=6),
-        forgetting_k=10,
-        timing_reps=5,
-    )
+    """The default architecture only, all K, in about 25 minutes on 2 CPU cores."""
+    return Plan(archs=archs, timing_reps=5)
 
 
 class PeakMemory:
@@ -126,18 +130,52 @@ def _rss_mib() -> float:
     return float("nan")
 
 
-def _config(template: TrainConfig, plan: Plan, arch: str, device: str, seed: int = 0) -> TrainConfig:
+def _crop(plan: Plan, arch: str) -> int | None:
+    return None if arch in WHOLE_CANVAS_ONLY else plan.crop
+
+
+def seconds_per_step(plan: Plan, arch: str, device: str, batch_size: int = 4, reps: int = 4) -> float:
+    """One optimiser step (forward, Dice-CE loss, backward, AdamW) at the training input size."""
+    side = _crop(plan, arch) or plan.preprocess.size
+    model = build(arch, 3, img_size=plan.preprocess.size, **ARCH_KWARGS.get(arch, {})).to(resolve_device(device))
+    optimiser = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    loss_fn = DiceCELoss(softmax=True, batch=True)
+    images = torch.randn(batch_size, 1, side, side, device=resolve_device(device))
+    targets = torch.softmax(torch.randn(batch_size, 3, side, side, device=resolve_device(device)), 1)
+    times = []
+    for rep in range(reps + 2):
+        started = time.perf_counter()
+        optimiser.zero_grad()
+        loss_fn(model(images), targets).backward()
+        optimiser.step()
+        if torch.cuda.is_available():
+            torch.cuda.synchronize()
+        if rep >= 2:
+            times.append(time.perf_counter() - started)
+    return float(np.median(times))
+
+
+def _config(
+    template: TrainConfig, plan: Plan, arch: str, device: str, seconds: float, step_s: float, seed: int = 0
+) -> TrainConfig:
+    steps = max(plan.epochs, round(seconds / step_s))
     return replace(
-        template, arch=arch, net_kwargs=ARCH_KWARGS.get(arch, {}), preprocess=plan.preprocess, device=device, seed=seed
-    )
+        template, arch=arch, net_kwargs=ARCH_KWARGS.get(arch, {}), preprocess=plan.preprocess, device=device,
+        seed=seed, crop=_crop(plan, arch), epochs=plan.epochs, steps_per_epoch=max(1, steps // plan.epochs),
+        patience=plan.epochs,
+    )  # fmt: skip
 
 
 def _data(plan: Plan) -> dict[str, dict[str, list]]:
-    """Per device: train images (seeds 0..) and test images (seeds 1000..), disjoint subjects."""
-    n_train = max(plan.base_images, max(plan.ks), plan.forgetting_k)
+    """Per device: train images (seeds 0..), validation (seeds 500..) and test images (seeds 1000..):
+    disjoint subjects. Fine-tunes validate on their own K images, as they would in the product."""
+    n_other = max(max(plan.ks), plan.forgetting_k, plan.replay_per_device)
     return {
         key: {
-            "train": phantom_samples(key, range(n_train), matrix=plan.matrix),
+            "train": phantom_samples(
+                key, range(max(plan.base_images, n_other) if key == "A" else n_other), matrix=plan.matrix
+            ),
+            "val": phantom_samples(key, range(500, 504), matrix=plan.matrix),
             "test": phantom_samples(key, range(1000, 1000 + plan.test_images), matrix=plan.matrix),
         }
         for key in "ABCD"
@@ -161,25 +199,32 @@ def _fit(samples, path: Path, config: TrainConfig, **kwargs) -> dict:
 def transfer_curve(plan: Plan, data: dict, work: Path, device: str, threads: int) -> dict:
     curves = {}
     for arch in plan.archs:
+        step_s = seconds_per_step(plan, arch, device)
         base = work / f"base-{arch}.pt"
-        base_fit = _fit(data["A"]["train"][: plan.base_images], base, _config(plan.base, plan, arch, device))
+        base_config = _config(plan.base, plan, arch, device, plan.base_seconds, step_s)
+        base_fit = _fit(data["A"]["train"][: plan.base_images], base, base_config, val_samples=data["A"]["val"])
+        base_fit["steps"] = base_config.epochs * base_config.steps_per_epoch
+        print(json.dumps({"arch": arch, "seconds_per_step": step_s, "base": base_fit}), flush=True)
         rows = []
         for k in plan.ks:
             for mode in ("transfer", "scratch"):
                 if k == 0:
-                    if mode == "scratch":
-                        continue
-                    rows.append(
-                        {"k": 0, "mode": mode, "seconds": 0.0, **_score(base, data["B"]["test"], threads, device)}
-                    )
+                    if mode == "transfer":
+                        score = _score(base, data["B"]["test"], threads, device)
+                        rows.append({"k": 0, "mode": mode, "seconds": 0.0, **score})
                     continue
                 path = work / f"{arch}-{mode}-{k}.pt"
-                template = plan.finetune if mode == "transfer" else plan.base
-                parent = base if mode == "transfer" else None
-                fit = _fit(data["B"]["train"][:k], path, _config(template, plan, arch, device, seed=k), parent=parent)
+                template, seconds, parent = (
+                    (plan.finetune, plan.finetune_seconds, base) if mode == "transfer"
+                    else (plan.base, plan.scratch_seconds, None)
+                )  # fmt: skip
+                config = _config(template, plan, arch, device, seconds, step_s, seed=k)
+                fit = _fit(data["B"]["train"][:k], path, config, parent=parent)
+                fit["steps"] = config.epochs * config.steps_per_epoch
                 rows.append({"k": k, "mode": mode, **fit, **_score(path, data["B"]["test"], threads, device)})
                 print(json.dumps({"arch": arch, **rows[-1]}), flush=True)
         curves[arch] = {
+            "seconds_per_step": step_s,
             "base_training": base_fit,
             "base_on_A": _score(base, data["A"]["test"], threads, device),
             "rows": rows,
@@ -188,16 +233,20 @@ def transfer_curve(plan: Plan, data: dict, work: Path, device: str, threads: int
 
 
 def forgetting(plan: Plan, data: dict, work: Path, device: str, threads: int, arch: str) -> dict:
+    """A (the transfer curve's base model), then B, C, D in turn with forgetting_k images each."""
+    step_s = seconds_per_step(plan, arch, device)
+    base = work / f"base-{arch}.pt"
+    first = {target: _score(base, data[target]["test"], threads, device)["dice"] for target in "ABCD"}
     matrices = {}
     for replay_on in (False, True):
-        rows, parent, seen = [], None, []
-        for step, key in enumerate("ABCD"):
+        rows, parent, seen = [first], base, ["A"]
+        for step, key in enumerate("BCD", start=1):
             path = work / f"forget-{replay_on}-{key}.pt"
-            template = plan.base if parent is None else plan.finetune
-            images = data[key]["train"][: plan.base_images if parent is None else plan.forgetting_k]
+            config = _config(plan.finetune, plan, arch, device, plan.finetune_seconds, step_s, seed=step)
             replay = [s for prior in seen for s in data[prior]["train"][: plan.replay_per_device]] if replay_on else []
-            _fit(images, path, _config(template, plan, arch, device, seed=step), parent=parent, replay=replay)
+            _fit(data[key]["train"][: plan.forgetting_k], path, config, parent=parent, replay=replay)
             rows.append({target: _score(path, data[target]["test"], threads, device)["dice"] for target in "ABCD"})
+            print(json.dumps({"forgetting": arch, "replay": replay_on, "after": key, **rows[-1]}), flush=True)
             parent, seen = path, [*seen, key]
         matrices["with_replay" if replay_on else "without_replay"] = rows
     return matrices
@@ -226,25 +275,30 @@ def _time_plain_monai_vnet(hu: np.ndarray, reps: int) -> float:
     return float(np.median(times) * 1000)
 
 
-def _timing_checkpoint(work: Path, name: str, arch: str, kwargs: dict) -> Path:
-    """Untrained weights at the default preprocessing: speed does not depend on the weights."""
+def _timing_checkpoint(work: Path, name: str, arch: str, kwargs: dict, preprocess: PreprocessConfig) -> Path:
+    """Untrained weights: speed does not depend on the weights."""
     path = work / f"timing-{name}.pt"
-    spec = ModelSpec(arch, kwargs, preprocess=PreprocessConfig())
+    spec = ModelSpec(arch, kwargs, preprocess=preprocess)
     save_checkpoint(path, Checkpoint(spec, spec.build().state_dict(), [], __version__))
     return path
 
 
 def inference(plan: Plan, work: Path, threads: int, trained: dict[str, Path], test: list) -> dict:
-    """ms per 512x512 slice (whole predict: preprocessing, network, mapping back) at the default
-    preprocessing, channels-last vs contiguous; and the Dice of both layouts with the trained models."""
+    """ms per 512x512 slice (whole predict: preprocessing, network, mapping back) at the plan's
+    preprocessing, channels-last vs contiguous; and the Dice of both layouts with the trained models.
+    A few variants at a coarser model grid show what the finer grid costs."""
     torch.set_num_threads(threads)
     image = make_slice(12345, "A")  # a 512 x 512 slice
-    results = {"threads": threads, "slice": list(image.hu.shape), "preprocess": vars(PreprocessConfig())}
+    results = {"threads": threads, "slice": list(image.hu.shape), "preprocess": vars(plan.preprocess)}
     results["monai_vnet_eager_512_ms"] = _time_plain_monai_vnet(image.hu, plan.timing_reps)
-    variants = {arch: (arch, kwargs) for arch, kwargs in ARCH_KWARGS.items()}  # timed even when not trained
-    variants["vnet_width16"] = ("vnet", {"width": 16})
-    for name, (arch, kwargs) in variants.items():
-        path, row = _timing_checkpoint(work, name, arch, kwargs), {}
+    coarse = PreprocessConfig(spacing_mm=2.25, size=192)
+    variants = {arch: (arch, kwargs, plan.preprocess) for arch, kwargs in ARCH_KWARGS.items()}  # even untrained
+    variants["vnet_width16"] = ("vnet", {"width": 16}, plan.preprocess)
+    if plan.preprocess != coarse:
+        for arch in ("unet", "vnet", "swin_unetr"):
+            variants[f"{arch}_2.25mm_192px"] = (arch, ARCH_KWARGS[arch], coarse)
+    for name, (arch, kwargs, preprocess) in variants.items():
+        path, row = _timing_checkpoint(work, name, arch, kwargs, preprocess), {}
         for layout in ("channels_last", "contiguous"):
             predictor = Predictor(path, device="cpu", threads=threads, channels_last=layout == "channels_last")
             row[f"{layout}_ms"] = _time_predictor(predictor, image.hu, image.spacing_mm, plan.timing_reps)
@@ -258,22 +312,31 @@ def inference(plan: Plan, work: Path, threads: int, trained: dict[str, Path], te
     return results
 
 
-def resolution_ceiling(spacings=((1.5, 320), (2.0, 256), (2.25, 192), (3.0, 160), (4.5, 96))) -> dict:
-    """Best muscle Dice any network can reach at each model spacing: exact labels averaged down to the
-    model grid (soft, as ideal probabilities), mapped back and thresholded, on 512/768 slices."""
-    images = [make_slice(seed, key) for seed in range(1000, 1002) for key in "ABCD"]
+def resolution_ceiling(
+    spacings=((0.8, 544), (1.0, 448), (1.5, 288), (2.25, 192), (3.0, 160), (4.5, 96)),
+) -> dict:
+    """Best muscle Dice and median SMA error any network can reach at each model spacing: exact label
+    fractions on the model grid (ideal probabilities), mapped back and thresholded, on 512/768 slices;
+    and the same with nearest-neighbour labels (what a network trained on them can learn at best)."""
+    images = [make_slice(seed, key) for seed in range(1000, 1003) for key in "ABCD"]
     ceiling = {}
     for spacing, size in spacings:
-        config, scores = PreprocessConfig(spacing_mm=spacing, size=size), []
-        for image in images:
-            geometry = plan(image.labels.shape, image.spacing_mm, config)
-            one_hot = F.one_hot(torch.from_numpy(image.labels.astype(np.int64)), 3).permute(2, 0, 1).float()[None]
-            soft = F.interpolate(one_hot, size=geometry.resampled, mode="bilinear", antialias=True)[0]
-            canvas = place(soft, geometry, 0.0)
-            canvas[0][canvas.sum(0) == 0] = 1
-            back = probabilities_to_original(canvas, geometry).argmax(0).numpy()
-            scores.append(dice(back, image.labels))
-        ceiling[f"{spacing}mm_{size}px"] = float(np.mean(scores))
+        config = PreprocessConfig(spacing_mm=spacing, size=size)
+        row = {}
+        for kind in ("fractions", "nearest"):
+            scores, errors = [], []
+            for image in images:
+                geometry = plan(image.labels.shape, image.spacing_mm, config)
+                if kind == "fractions":
+                    canvas = label_fractions_to_model(image.labels, image.spacing_mm, config, 3)
+                else:
+                    nearest = labels_to_model(image.labels, image.spacing_mm, config)
+                    canvas = F.one_hot(nearest, 3).permute(2, 0, 1).float()
+                back = probabilities_to_original(canvas, geometry).argmax(0).numpy()
+                scores.append(dice(back, image.labels))
+                errors.append(abs(relative_sma_error(image.hu, back, image.labels, image.spacing_mm)))
+            row[kind] = {"dice": float(np.mean(scores)), "sma_error_median": float(np.median(errors))}
+        ceiling[f"{spacing}mm_{size}px"] = row
     return ceiling
 
 
@@ -289,9 +352,11 @@ def summary(report: dict) -> dict:
     rows = {}
     for arch, curve in report["transfer"].items():
         by_k = {r["k"]: r for r in curve["rows"] if r["mode"] == "transfer"}
-        rows[arch] = {f"k{k}_dice": by_k[k]["dice"] for k in (5, 10) if k in by_k} | {
-            f"k{k}_finetune_s": by_k[k]["seconds"] for k in (5, 10) if k in by_k
-        }
+        rows[arch] = {"base_on_A_dice": curve["base_on_A"]["dice"]}
+        for k in (5, 10):
+            if k in by_k:
+                rows[arch] |= {f"k{k}_dice": by_k[k]["dice"], f"k{k}_sma_error_median": by_k[k]["sma_error_median"],
+                               f"k{k}_finetune_s": by_k[k]["seconds"]}  # fmt: skip
         rows[arch]["infer_ms"] = report["inference"][arch]["channels_last_ms"]
     return rows
 
@@ -343,8 +408,8 @@ def _save(figure, path: Path) -> str:
 def main(argv: list[str] | None = None) -> dict:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="a smoke run of a few minutes")
-    parser.add_argument("--medium", action="store_true", help="vnet at full resolution, under an hour on 2 cores")
-    parser.add_argument("--archs", default=None, help="comma list (quick default: vnet,unet)")
+    parser.add_argument("--medium", action="store_true", help="the default architecture only")
+    parser.add_argument("--archs", default=None, help="comma list (quick default: unet,vnet)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--torch-device", default="auto")
     parser.add_argument("--out", type=Path, default=RESULTS)
@@ -352,9 +417,9 @@ def main(argv: list[str] | None = None) -> dict:
     torch.set_num_threads(args.threads)
     archs = tuple(args.archs.split(",")) if args.archs else None
     if args.quick:
-        plan = quick_plan(archs or ("vnet", "unet"))
+        plan = quick_plan(archs or ("unet", "vnet"))
     elif args.medium:
-        plan = medium_plan(archs or ("vnet",))
+        plan = medium_plan(archs or (DEFAULT_ARCH,))
     else:
         plan = Plan(**({"archs": archs} if archs else {}))
     started = time.perf_counter()
@@ -392,6 +457,8 @@ def main(argv: list[str] | None = None) -> dict:
 def _plain(plan: Plan) -> dict:
     values = {"archs": list(plan.archs), "ks": list(plan.ks), "matrix": plan.matrix, "base_images": plan.base_images}
     values.update(test_images=plan.test_images, forgetting_k=plan.forgetting_k, replay=plan.replay_per_device)
+    values.update(crop=plan.crop, base_seconds=plan.base_seconds, finetune_seconds=plan.finetune_seconds,
+                  scratch_seconds=plan.scratch_seconds, epochs=plan.epochs, arch_kwargs=ARCH_KWARGS)  # fmt: skip
     return {**values, "preprocess": vars(plan.preprocess), "base": repr(plan.base), "finetune": repr(plan.finetune)}
 
 

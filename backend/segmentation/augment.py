@@ -48,6 +48,12 @@ def geometry(
     grid = F.affine_grid(theta, list(images.shape), align_corners=False)
     # zeros padding is air after shifting air (-1) to 0
     warped = F.grid_sample(images + 1, grid, mode="bilinear", align_corners=False) - 1
+    if labels.is_floating_point():  # (N, C, S, S) label fractions; outside the image is background
+        shifted = labels.clone()
+        shifted[:, 0] -= 1
+        warped_labels = F.grid_sample(shifted, grid, mode="bilinear", align_corners=False)
+        warped_labels[:, 0] += 1
+        return warped, warped_labels
     warped_labels = F.grid_sample(labels[:, None].float(), grid, mode="nearest", align_corners=False)
     return warped, warped_labels[:, 0].long()
 

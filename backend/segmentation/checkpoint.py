@@ -12,8 +12,8 @@ from typing import Any
 import torch
 from torch import nn
 
-from . import __version__
-from .networks import ARCHITECTURES, build
+from . import DEFAULT_ARCH, __version__
+from .networks import ARCHITECTURES, build, resolved_options
 from .preprocess import PreprocessConfig
 
 FORMAT = "muscleseed.segmentation.checkpoint"
@@ -35,7 +35,7 @@ class LabelSetMismatch(CheckpointError):
 
 @dataclass(frozen=True)
 class ModelSpec:
-    arch: str = "vnet"
+    arch: str = DEFAULT_ARCH
     net_kwargs: dict[str, Any] = field(default_factory=dict)
     label_names: tuple[str, ...] = ("background", "muscle", "liver")
     preprocess: PreprocessConfig = field(default_factory=PreprocessConfig)
@@ -69,7 +69,7 @@ def save_checkpoint(path: str | Path, checkpoint: Checkpoint) -> None:
         "format_version": FORMAT_VERSION,
         "code_version": checkpoint.code_version,
         "arch": spec.arch,
-        "net_kwargs": dict(spec.net_kwargs),
+        "net_kwargs": resolved_options(spec.arch, spec.net_kwargs),
         "label_names": list(spec.label_names),
         "preprocess": {**asdict(spec.preprocess), "window": list(spec.preprocess.window)},
         "history": checkpoint.history,

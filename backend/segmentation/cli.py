@@ -11,13 +11,14 @@ from pathlib import Path
 
 import numpy as np
 
+from . import DEFAULT_ARCH
 from .checkpoint import CheckpointError
 from .cohort import read_cohort, write_cohort
 from .composition import measure
 from .dicom_io import DicomInputError, read_hu
 from .networks import ARCHITECTURES
 from .preprocess import PreprocessConfig
-from .train import TrainConfig, train
+from .train import DEFAULT_CROP, SCHEDULES, TrainConfig, train
 
 
 def _phantom(args: argparse.Namespace) -> dict:
@@ -33,11 +34,12 @@ def _phantom(args: argparse.Namespace) -> dict:
 
 
 def _train_config(args: argparse.Namespace) -> TrainConfig:
-    net_kwargs = json.loads(args.net_kwargs) if args.net_kwargs else {}
+    net_kwargs = json.loads(args.net_kwargs) if args.net_kwargs else None
     return TrainConfig(
         arch=args.arch, net_kwargs=net_kwargs, preprocess=PreprocessConfig(args.spacing, args.size),
         epochs=args.epochs, steps_per_epoch=args.steps, batch_size=args.batch_size,
-        learning_rate=args.lr, freeze_encoder=args.freeze_encoder, seed=args.seed,
+        learning_rate=args.lr, schedule=args.schedule, crop=args.crop or None,
+        freeze_encoder=args.freeze_encoder, seed=args.seed,
         device=args.torch_device, threads=args.threads,
     )  # fmt: skip
 
@@ -137,7 +139,7 @@ def parser() -> argparse.ArgumentParser:
     fit.add_argument("--device", default=None, help="device profile key to train on (default: all)")
     fit.add_argument("--out", type=Path, required=True)
     fit.add_argument("--parent", type=Path, default=None)
-    fit.add_argument("--arch", default="vnet", choices=ARCHITECTURES)
+    fit.add_argument("--arch", default=DEFAULT_ARCH, choices=ARCHITECTURES)
     fit.add_argument("--net-kwargs", default="", help='JSON, e.g. {"width": 8}')
     fit.add_argument("--limit", type=int, default=0, help="use only the first N training images (K SEED images)")
     fit.add_argument("--replay-data", type=Path, default=None)
@@ -146,6 +148,8 @@ def parser() -> argparse.ArgumentParser:
     fit.add_argument("--steps", type=int, default=20)
     fit.add_argument("--batch-size", type=int, default=4)
     fit.add_argument("--lr", type=float, default=1e-3)
+    fit.add_argument("--schedule", default="cosine", choices=SCHEDULES)
+    fit.add_argument("--crop", type=int, default=DEFAULT_CROP, help="train on random crops this size (0: whole)")
     fit.add_argument("--freeze-encoder", action="store_true")
     fit.add_argument("--size", type=int, default=PreprocessConfig.size)
     fit.add_argument("--spacing", type=float, default=PreprocessConfig.spacing_mm)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import re
 from collections.abc import Callable
 
@@ -58,9 +59,23 @@ def _monai_vnet(n_classes: int, in_channels: int, img_size: int) -> nn.Module:
     return VNet(spatial_dims=2, in_channels=in_channels, out_channels=n_classes)
 
 
-def _unet(n_classes: int, in_channels: int, img_size: int, width: int = 16, num_res_units: int = 1) -> nn.Module:
+def _unet(
+    n_classes: int,
+    in_channels: int,
+    img_size: int,
+    width: int = 16,
+    num_res_units: int = 1,
+    first_stride: int = 2,
+    norm: str = "instance",
+) -> nn.Module:
+    """MONAI's UNet; first_stride=1 keeps a full-resolution top level (MONAI's default halves at once).
+
+    norm="batch" normalises with statistics learnt in training, so a model trained on crops sees the
+    same normalisation on whole images; instance norm (MONAI's default) computes them per input.
+    """
     channels = tuple(width * 2**i for i in range(5))
-    return UNet(2, in_channels, n_classes, channels=channels, strides=(2, 2, 2, 2), num_res_units=num_res_units)
+    strides = (first_stride, 2, 2, 2)
+    return UNet(2, in_channels, n_classes, channels=channels, strides=strides, num_res_units=num_res_units, norm=norm)
 
 
 def _unetr(
@@ -77,6 +92,9 @@ def _swin_unetr(n_classes: int, in_channels: int, img_size: int, feature_size: i
         in_channels, n_classes, feature_size=feature_size, spatial_dims=2, num_heads=(3, 6, 12, 24), window_size=7
     )
 
+
+# Options used when a caller gives none (TrainConfig.net_kwargs=None): the benchmarked defaults.
+DEFAULT_OPTIONS: dict[str, dict] = {"unet": {"width": 16, "norm": "batch"}, "vnet": {"width": 8}}
 
 BUILDERS: dict[str, Callable[..., nn.Module]] = {
     "vnet": _vnet,
@@ -101,6 +119,18 @@ def build(arch: str = "vnet", n_classes: int = 3, in_channels: int = 1, img_size
     if arch not in BUILDERS:
         raise ValueError(f"unknown architecture {arch!r}; choose one of {ARCHITECTURES}")
     return BUILDERS[arch](n_classes, in_channels, img_size, **kwargs)
+
+
+def resolved_options(arch: str, kwargs: dict) -> dict:
+    """`kwargs` with every option the builder defaults filled in, so a checkpoint does not depend on
+    today's defaults; unknown options fail here, naming them."""
+    if arch not in BUILDERS:
+        raise ValueError(f"unknown architecture {arch!r}; choose one of {ARCHITECTURES}")
+    parameters = dict(list(inspect.signature(BUILDERS[arch]).parameters.items())[3:])
+    unknown = sorted(set(kwargs) - set(parameters))
+    if unknown:
+        raise ValueError(f"{arch} has no option(s) {unknown}; it takes {sorted(parameters)}")
+    return {name: kwargs.get(name, parameter.default) for name, parameter in parameters.items()}
 
 
 def encoder_parameters(model: nn.Module, arch: str) -> list[nn.Parameter]:

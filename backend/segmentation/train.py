@@ -7,6 +7,7 @@ that never stopped. The finished file holds the best weights by validation Dice.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -18,7 +19,7 @@ import torch
 from monai.losses import DiceCELoss
 from torch import nn
 
-from . import LABEL_NAMES
+from . import DEFAULT_ARCH, LABEL_NAMES
 from .augment import AugmentConfig, augment
 from .checkpoint import (
     ArchitectureMismatch,
@@ -32,14 +33,31 @@ from .checkpoint import (
     save_checkpoint,
 )
 from .cohort import Sample
-from .networks import encoder_parameters
-from .preprocess import PreprocessConfig, image_to_model, labels_to_model
+from .networks import DEFAULT_OPTIONS, encoder_parameters
+from .preprocess import PreprocessConfig, image_to_model, label_fractions_to_model, labels_to_model
+
+SCHEDULES = ("constant", "cosine")
+# 192 px windows of the 448 px canvas: a step costs what a whole 2.25 mm canvas did, at 1 mm pixels
+DEFAULT_CROP = 192
+
+
+def learning_rate_at(step: int, config: TrainConfig) -> float:
+    """The learning rate for 0-based optimiser step `step`; a pure function, so resuming needs no state."""
+    if config.schedule == "constant":
+        return config.learning_rate
+    total = max(1, config.epochs * config.steps_per_epoch)
+    warmup = max(1, total // 20)
+    if step < warmup:
+        return config.learning_rate * (step + 1) / warmup
+    progress = min(1.0, (step - warmup) / max(1, total - warmup))
+    floor = 0.02 * config.learning_rate
+    return floor + (config.learning_rate - floor) * 0.5 * (1 + math.cos(math.pi * progress))
 
 
 @dataclass(frozen=True)
 class TrainConfig:
-    arch: str = "vnet"
-    net_kwargs: dict[str, Any] = field(default_factory=dict)
+    arch: str = DEFAULT_ARCH
+    net_kwargs: dict[str, Any] | None = None  # None: networks.DEFAULT_OPTIONS for the architecture
     label_names: tuple[str, ...] = LABEL_NAMES
     preprocess: PreprocessConfig = field(default_factory=PreprocessConfig)
     epochs: int = 30
@@ -47,18 +65,33 @@ class TrainConfig:
     batch_size: int = 4
     learning_rate: float = 1e-3
     weight_decay: float = 1e-5
+    # "constant", or "cosine": a linear warm-up over the first 5% of steps, then cosine decay to 2% of
+    # learning_rate at epochs x steps_per_epoch (early stopping may end sooner)
+    schedule: str = "constant"
     patience: int = 6  # epochs without a better validation Dice before stopping
     min_delta: float = 1e-4
     freeze_encoder: bool = False
     replay_fraction: float = 0.3  # share of each batch drawn from the replay images, when given
     augment: bool = True
+    # train on label fractions per model pixel (True) or on nearest-neighbour labels (False)
+    soft_targets: bool = True
+    # train on random crop x crop windows of the model canvas (None: the whole canvas); networks are
+    # convolutional, so a model trained on crops predicts whole canvases; a multiple of 32
+    crop: int | None = DEFAULT_CROP
     augmentation: AugmentConfig = field(default_factory=AugmentConfig)
     seed: int = 0
     device: str = "auto"  # "auto", "cpu", "cuda", "cuda:1", ...
     threads: int | None = None  # torch CPU threads; None leaves torch's setting alone
 
+    def __post_init__(self) -> None:
+        if self.schedule not in SCHEDULES:
+            raise ValueError(f"unknown schedule {self.schedule!r}; choose one of {SCHEDULES}")
+        if self.crop is not None and (self.crop < 32 or self.crop % 32):
+            raise ValueError(f"crop {self.crop} must be a multiple of 32 (at least 32)")
+
     def spec(self) -> ModelSpec:
-        return ModelSpec(self.arch, dict(self.net_kwargs), tuple(self.label_names), self.preprocess)
+        options = DEFAULT_OPTIONS.get(self.arch, {}) if self.net_kwargs is None else self.net_kwargs
+        return ModelSpec(self.arch, dict(options), tuple(self.label_names), self.preprocess)
 
 
 @dataclass(frozen=True)
@@ -95,10 +128,14 @@ def resolve_device(name: str = "auto") -> torch.device:
 @dataclass(frozen=True)
 class _Tensors:
     images: torch.Tensor  # (N, 1, S, S) normalised
-    labels: torch.Tensor  # (N, S, S) int64
+    labels: torch.Tensor  # (N, S, S) int64, or (N, C, S, S) float label fractions
+
+    @property
+    def label_map(self) -> torch.Tensor:
+        return self.labels.argmax(1) if self.labels.is_floating_point() else self.labels
 
 
-def _tensors(samples: Sequence[Sample], config: PreprocessConfig, n_classes: int) -> _Tensors:
+def _tensors(samples: Sequence[Sample], config: PreprocessConfig, n_classes: int, soft: bool = False) -> _Tensors:
     images, labels = [], []
     for sample in samples:
         if sample.hu.shape != sample.labels.shape:
@@ -108,7 +145,10 @@ def _tensors(samples: Sequence[Sample], config: PreprocessConfig, n_classes: int
         if sample.labels.max(initial=0) >= n_classes:
             raise ValueError(f"image {sample.subject_id!r}: label {sample.labels.max()} outside {n_classes} classes")
         images.append(image_to_model(sample.hu, sample.spacing_mm, config)[0])
-        labels.append(labels_to_model(sample.labels, sample.spacing_mm, config))
+        if soft:
+            labels.append(label_fractions_to_model(sample.labels, sample.spacing_mm, config, n_classes))
+        else:
+            labels.append(labels_to_model(sample.labels, sample.spacing_mm, config))
     return _Tensors(torch.stack(images), torch.stack(labels))
 
 
@@ -121,10 +161,25 @@ def _batch(
         from_replay = torch.rand(config.batch_size, generator=generator) < config.replay_fraction
         replay_picks = torch.randint(len(replay.images), (config.batch_size,), generator=generator)
         images = torch.where(from_replay.view(-1, 1, 1, 1), replay.images[replay_picks], images)
-        labels = torch.where(from_replay.view(-1, 1, 1), replay.labels[replay_picks], labels)
+        which = from_replay.view(-1, *([1] * (labels.dim() - 1)))
+        labels = torch.where(which, replay.labels[replay_picks], labels)
     if config.augment:
         images, labels = augment(images, labels, config.augmentation, generator)
+    if config.crop is not None and config.crop < images.shape[-1]:
+        images, labels = _crop(images, labels, config.crop, generator)
     return images, labels
+
+
+def _crop(
+    images: torch.Tensor, labels: torch.Tensor, size: int, generator: torch.Generator
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """One random size x size window per image (the same window for its labels)."""
+    room = images.shape[-1] - size + 1
+    starts = torch.randint(room, (images.shape[0], 2), generator=generator).tolist()
+    crops = [(slice(r, r + size), slice(c, c + size)) for r, c in starts]
+    cropped_images = torch.stack([image[..., rows, cols] for image, (rows, cols) in zip(images, crops, strict=True)])
+    cropped_labels = torch.stack([label[..., rows, cols] for label, (rows, cols) in zip(labels, crops, strict=True)])
+    return cropped_images, cropped_labels
 
 
 def mean_foreground_dice(predicted: torch.Tensor, target: torch.Tensor, n_classes: int) -> float:
@@ -145,7 +200,7 @@ def validate(model: nn.Module, data: _Tensors, device: torch.device, n_classes: 
     predictions = [
         model(data.images[i : i + batch].to(device)).argmax(1).cpu() for i in range(0, len(data.images), batch)
     ]
-    return mean_foreground_dice(torch.cat(predictions), data.labels, n_classes)
+    return mean_foreground_dice(torch.cat(predictions), data.label_map, n_classes)
 
 
 @dataclass
@@ -217,13 +272,16 @@ def _resume(path: Path, config: TrainConfig, model: nn.Module, optimiser, genera
     return _State(saved["epoch"], saved["best_dice"], saved["bad_epochs"], checkpoint.state_dict, checkpoint.history)
 
 
-def _run_epoch(model, optimiser, loss_fn, pool, replay, config, generator, device) -> float:
+def _run_epoch(model, optimiser, loss_fn, pool, replay, config, generator, device, epoch: int) -> float:
     model.train()
     losses = []
-    for _ in range(config.steps_per_epoch):
+    for step in range(config.steps_per_epoch):
+        for group in optimiser.param_groups:
+            group["lr"] = learning_rate_at(epoch * config.steps_per_epoch + step, config)
         images, labels = _batch(pool, replay, config, generator)
         optimiser.zero_grad(set_to_none=True)
-        loss = loss_fn(model(images.to(device)), labels[:, None].to(device))
+        targets = labels if labels.is_floating_point() else labels[:, None]
+        loss = loss_fn(model(images.to(device)), targets.to(device))
         loss.backward()
         optimiser.step()
         losses.append(float(loss.detach()))
@@ -253,18 +311,20 @@ def train(
     out_path, device, started = Path(out_path), resolve_device(config.device), time.perf_counter()
     model, spec, metadata = _start_model(config, parent)
     n_classes = len(spec.label_names)
-    pool = _tensors(train_samples, spec.preprocess, n_classes)
-    replay_data = _tensors(replay, spec.preprocess, n_classes) if replay else None
-    val = _tensors(val_samples, spec.preprocess, n_classes) if val_samples else pool
+    soft = config.soft_targets
+    pool = _tensors(train_samples, spec.preprocess, n_classes, soft)
+    replay_data = _tensors(replay, spec.preprocess, n_classes, soft) if replay else None
+    val = _tensors(val_samples, spec.preprocess, n_classes, soft) if val_samples else pool
     model.to(device)
     optimiser = _optimiser(model, config)
     generator = torch.Generator().manual_seed(config.seed)
     torch.manual_seed(config.seed)
     state = (_resume(out_path, config, model, optimiser, generator) if resume else None) or _State()
     metadata = {**metadata, "train_images": len(train_samples), "replay_images": len(replay), "config": _plain(config)}
-    loss_fn = DiceCELoss(to_onehot_y=True, softmax=True, batch=True)  # batch Dice: stable for rare liver
+    # batch Dice: stable for the rare liver; with label fractions, Dice and cross-entropy take soft targets
+    loss_fn = DiceCELoss(to_onehot_y=not soft, softmax=True, batch=True)
     while state.epoch < config.epochs and state.bad_epochs < config.patience:
-        loss = _run_epoch(model, optimiser, loss_fn, pool, replay_data, config, generator, device)
+        loss = _run_epoch(model, optimiser, loss_fn, pool, replay_data, config, generator, device, state.epoch)
         val_dice = validate(model, val, device, n_classes)
         state.epoch += 1
         if val_dice > state.best_dice + config.min_delta:

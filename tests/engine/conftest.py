@@ -12,6 +12,7 @@ TINY = PreprocessConfig(spacing_mm=6.0, size=64)
 
 def tiny_config(**changes) -> TrainConfig:
     options = dict(
+        arch="vnet",
         preprocess=TINY,
         net_kwargs={"width": 4},
         epochs=2,

@@ -11,7 +11,7 @@ from segmentation.checkpoint import (
 from segmentation.infer import Predictor
 from segmentation.metrics import dice
 from segmentation.networks import build
-from segmentation.train import train
+from segmentation.train import TrainConfig, train
 
 
 def test_a_tiny_model_beats_chance(trained_checkpoint, tiny_samples):
@@ -28,7 +28,7 @@ def test_a_tiny_model_beats_chance(trained_checkpoint, tiny_samples):
 def test_the_checkpoint_carries_everything_needed_to_predict(trained_checkpoint):
     checkpoint = load_checkpoint(trained_checkpoint)
     assert checkpoint.spec.arch == "vnet" and checkpoint.spec.label_names == ("background", "muscle", "liver")
-    assert checkpoint.spec.preprocess.size == 64 and checkpoint.spec.net_kwargs == {"width": 4}
+    assert checkpoint.spec.preprocess.size == 64 and checkpoint.spec.net_kwargs == {"width": 4, "dropout": 0.0}
     assert checkpoint.code_version and len(checkpoint.history) >= 1 and checkpoint.train_state is None
 
 
@@ -109,3 +109,44 @@ def test_bad_images_are_rejected_before_the_network_runs(trained_checkpoint):
         predictor.predict(np.full((8, 8), np.nan), (1.0, 1.0))
     with pytest.raises(ValueError, match="spacing"):
         predictor.predict(np.zeros((8, 8)), (0.0, 1.0))
+
+
+def test_the_cosine_schedule_warms_up_then_decays_and_constant_stays_put(tiny_config):
+    from segmentation.train import learning_rate_at
+
+    cosine = tiny_config(epochs=10, steps_per_epoch=10, learning_rate=1e-3, schedule="cosine")
+    rates = [learning_rate_at(step, cosine) for step in range(100)]
+    assert rates[0] < rates[4] == pytest.approx(1e-3)  # 5 warm-up steps
+    assert all(later <= earlier for earlier, later in zip(rates[5:], rates[6:], strict=False))
+    assert rates[-1] == pytest.approx(2e-5, rel=0.2)
+    constant = tiny_config(learning_rate=1e-3)
+    assert {learning_rate_at(step, constant) for step in (0, 7, 1000)} == {1e-3}
+    with pytest.raises(ValueError, match="schedule"):
+        tiny_config(schedule="linear")
+
+
+def test_a_model_trained_on_crops_predicts_whole_images(tmp_path, tiny_samples, tiny_config):
+    path = tmp_path / "crops.pt"
+    train(tiny_samples[:3], path, tiny_config(crop=32, epochs=1))
+    sample = tiny_samples[5]
+    prediction = Predictor(path, device="cpu").predict(sample.hu, sample.spacing_mm)
+    assert prediction.mask.shape == sample.hu.shape
+    with pytest.raises(ValueError, match="crop 48 must be a multiple of 32"):
+        tiny_config(crop=48)
+
+
+def test_a_checkpoint_records_every_network_option_not_just_the_ones_given(tmp_path, tiny_samples, tiny_config):
+    from segmentation.networks import resolved_options
+
+    path = tmp_path / "unet.pt"
+    train(tiny_samples[:2], path, tiny_config(arch="unet", net_kwargs={"width": 4}, epochs=1))
+    assert load_checkpoint(path).spec.net_kwargs == {
+        "width": 4,
+        "num_res_units": 1,
+        "first_stride": 2,
+        "norm": "instance",
+    }
+    default = TrainConfig(arch="unet").spec()  # no options given: the benchmarked defaults
+    assert default.net_kwargs == {"width": 16, "norm": "batch"} and default.build()
+    with pytest.raises(ValueError, match=r"unet has no option\(s\) \['widht'\]"):
+        resolved_options("unet", {"widht": 4})

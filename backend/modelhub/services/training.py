@@ -3,7 +3,7 @@ evaluate it on every device's test split, keep it as a candidate (or promote it 
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import transaction
@@ -11,6 +11,7 @@ from django.db import transaction
 from config.errors import ApplicationError
 from jobs.models import Job
 from jobs.services import JobCancelled, database_lost, job_create, job_progress
+from segmentation import DEFAULT_ARCH
 from segmentation.preprocess import PreprocessConfig
 from segmentation.train import Progress, TrainConfig, train
 from studies import storage
@@ -32,8 +33,8 @@ class TrainingOptions:
     replay_per_device: int = 3
     auto_promote: bool = False  # promote only if the gate passes
     seed: int = 0
-    arch: str = "vnet"  # used only without a parent
-    net_kwargs: dict = field(default_factory=dict)
+    arch: str = DEFAULT_ARCH  # used only without a parent
+    net_kwargs: dict | None = None  # None: the engine's defaults for the architecture
     image_size: int | None = None  # model input size; None keeps the engine's (or the parent's)
     data_device_id: int | None = None  # a base version (no device) trains on this device's images; None: all
 
@@ -97,7 +98,7 @@ def accepted_samples_exist(*, device: Device | None) -> bool:
 
 
 def _config(version: ModelVersion, opts: TrainingOptions) -> TrainConfig:
-    preprocess = PreprocessConfig(size=opts.image_size) if opts.image_size else PreprocessConfig()
+    preprocess = PreprocessConfig.covering(opts.image_size) if opts.image_size else PreprocessConfig()
     return TrainConfig(
         arch=version.arch,
         net_kwargs=opts.net_kwargs,
