@@ -14,7 +14,7 @@ from studies import storage
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory):
     path = tmp_path_factory.mktemp("ckpt") / "tiny.pt"
-    config = TrainConfig(epochs=1, steps_per_epoch=1, augment=False, net_kwargs={"width": 4})
+    config = TrainConfig(arch="vnet", epochs=1, steps_per_epoch=1, augment=False, net_kwargs={"width": 4})
     train(phantom_samples("A", range(2), matrix=64), path, config)
     return path
 
