@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "backend"))
 from monai.losses import DiceCELoss  # noqa: E402
 
 from segmentation import DEFAULT_ARCH, __version__  # noqa: E402
+from segmentation.augment import AugmentConfig, augment  # noqa: E402
 from segmentation.checkpoint import Checkpoint, ModelSpec, save_checkpoint  # noqa: E402
 from segmentation.cohort import phantom_samples  # noqa: E402
 from segmentation.evaluate import evaluate, threshold_baseline  # noqa: E402
@@ -138,23 +139,29 @@ def _crop(plan: Plan, arch: str) -> int | None:
     return None if arch in WHOLE_CANVAS_ONLY else plan.crop
 
 
-def seconds_per_step(plan: Plan, arch: str, device: str, batch_size: int = 4, reps: int = 4) -> float:
-    """One optimiser step (forward, Dice-CE loss, backward, AdamW) at the training input size."""
-    side = _crop(plan, arch) or plan.preprocess.size
-    model = build(arch, 3, img_size=plan.preprocess.size, **ARCH_KWARGS.get(arch, {})).to(resolve_device(device))
+def seconds_per_step(plan: Plan, arch: str, device: str, batch_size: int = 4, reps: int = 10) -> float:
+    """One training step as train() runs it: augment the whole canvas, crop, forward, Dice-CE loss on
+    label fractions, backward, AdamW; the median of `reps` steps after 3 warm-up steps."""
+    torch_device = resolve_device(device)
+    size, crop = plan.preprocess.size, _crop(plan, arch)
+    model = build(arch, 3, img_size=size, **ARCH_KWARGS.get(arch, {})).to(torch_device)
     optimiser = torch.optim.AdamW(model.parameters(), lr=1e-4)
     loss_fn = DiceCELoss(softmax=True, batch=True)
-    images = torch.randn(batch_size, 1, side, side, device=resolve_device(device))
-    targets = torch.softmax(torch.randn(batch_size, 3, side, side, device=resolve_device(device)), 1)
+    generator = torch.Generator().manual_seed(0)
+    images = torch.rand(batch_size, 1, size, size, generator=generator) * 2 - 1
+    labels = torch.softmax(torch.randn(batch_size, 3, size, size, generator=generator), 1)
     times = []
-    for rep in range(reps + 2):
+    for rep in range(reps + 3):
         started = time.perf_counter()
+        batch, targets = augment(images, labels, AugmentConfig(), generator)
+        if crop is not None and crop < size:
+            batch, targets = batch[..., :crop, :crop], targets[..., :crop, :crop]
         optimiser.zero_grad()
-        loss_fn(model(images), targets).backward()
+        loss_fn(model(batch.to(torch_device)), targets.to(torch_device)).backward()
         optimiser.step()
-        if torch.cuda.is_available():
+        if torch_device.type == "cuda":
             torch.cuda.synchronize()
-        if rep >= 2:
+        if rep >= 3:
             times.append(time.perf_counter() - started)
     return float(np.median(times))
 

@@ -150,3 +150,12 @@ def test_a_checkpoint_records_every_network_option_not_just_the_ones_given(tmp_p
     assert default.net_kwargs == {"width": 16, "norm": "batch"} and default.build()
     with pytest.raises(ValueError, match=r"unet has no option\(s\) \['widht'\]"):
         resolved_options("unet", {"widht": 4})
+
+
+def test_the_fast_channel_argmax_agrees_with_torch_including_ties():
+    from segmentation.infer import channel_argmax
+
+    generator = torch.Generator().manual_seed(0)
+    probabilities = torch.softmax(torch.randn(3, 40, 50, generator=generator), 0)
+    probabilities[:, 0, :3] = torch.tensor([[0.4, 0.3, 0.3], [0.4, 0.4, 0.2], [0.2, 0.3, 0.5]]).T  # ties
+    assert torch.equal(channel_argmax(probabilities), probabilities.argmax(0))
