@@ -1,3 +1,4 @@
+from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
@@ -33,6 +34,18 @@ class TokenObtainApi(ObtainAuthToken):
     """Exchange username and password for an API token (failures count toward the login lockout)."""
 
     throttle_classes = [LoginThrottle]
+
+    def post(self, request, *args, **kwargs):
+        credentials = {"username": str(request.data.get("username", ""))}
+        if AxesProxyHandler.is_locked(request, credentials):
+            return Response(
+                {
+                    "detail": "Too many failed sign-ins for this account: locked out, try again later.",
+                    "code": "locked_out",
+                },
+                status=429,
+            )
+        return super().post(request, *args, **kwargs)
 
 
 @login_required
