@@ -1,8 +1,8 @@
 """Segmentation engine benchmark on the phantom: transfer curve, forgetting matrix, inference speed.
 
     python benchmarks/engine.py --quick      # a smoke run of a few minutes
-    python benchmarks/engine.py --medium     # vnet at full resolution, under an hour on 2 CPU cores
-    python benchmarks/engine.py              # the full run (hours on 2 CPU cores)
+    python benchmarks/engine.py --medium     # the default architecture only (~35 min on 2 CPU cores)
+    python benchmarks/engine.py              # all four architectures (~80 min on 2 CPU cores)
 
 Writes benchmarks/results/engine[-quick|-medium].json and PNG plots beside it. Runs on CUDA when available
 (--torch-device overrides); inference is always timed on CPU with --threads threads.
@@ -101,7 +101,7 @@ def quick_plan(archs: tuple[str, ...]) -> Plan:
 
 
 def medium_plan(archs: tuple[str, ...]) -> Plan:
-    """The default architecture only, all K, in about 25 minutes on 2 CPU cores."""
+    """The default architecture only: its equal-time curve, the headline curve and the forgetting matrix."""
     return Plan(archs=archs, timing_reps=5)
 
 
