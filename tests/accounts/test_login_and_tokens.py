@@ -88,13 +88,3 @@ def test_production_settings_pass_check_deploy():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
-
-
-def test_a_locked_out_account_gets_429_from_the_token_endpoint_even_with_the_right_password(make_user, settings):
-    user, password = make_user("researcher")
-    client = APIClient()
-    for _ in range(settings.AXES_FAILURE_LIMIT):
-        assert client.post("/api/auth/token/", {"username": user.username, "password": "nope"}).status_code == 400
-    response = client.post("/api/auth/token/", {"username": user.username, "password": password})
-    assert response.status_code == 429
-    assert response.json()["code"] == "locked_out" and "token" not in response.json()

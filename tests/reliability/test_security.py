@@ -105,7 +105,8 @@ def test_failed_token_requests_count_toward_the_login_lockout(make_user, setting
     for _ in range(settings.AXES_FAILURE_LIMIT):
         assert client.post("/api/auth/token/", {"username": user.username, "password": "wrong"}).status_code == 400
     locked = client.post("/api/auth/token/", {"username": user.username, "password": password})
-    assert locked.status_code == 400 and "token" not in locked.json()  # the right password no longer works
+    assert locked.status_code == 429  # the right password no longer works, and the answer says why
+    assert locked.json()["code"] == "locked_out" and "token" not in locked.json()
     assert csrf_free_login(user.username, password).status_code == 429  # the page is locked too
 
 
