@@ -10,6 +10,23 @@ from accounts.roles import ALL_ROLES, ensure_role_groups, user_set_role
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 SHARED_CT = PROJECT_ROOT.parent / "shared" / "data" / "ct"
+
+
+def require(condition: bool, reason: str) -> None:
+    """Skip the test with `reason` unless `condition`; under CI the service must be there: fail."""
+    if condition:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason} (required under CI)")
+    pytest.skip(reason)
+
+
+def require_postgresql(reason: str = "needs PostgreSQL (set DATABASE_URL)") -> None:
+    from django.db import connection
+
+    require(connection.vendor == "postgresql", reason)
+
+
 PASSWORD = "correct-horse-battery-9"
 
 

@@ -3,7 +3,6 @@
 Needs PostgreSQL (real row locks and concurrent connections); SQLite serialises writers anyway.
 """
 
-import os
 import threading
 
 import numpy as np
@@ -14,6 +13,7 @@ from annotations import services
 from annotations.models import Annotation, AnnotationRevision
 from annotations.selectors import label_set_get
 from config.errors import ApplicationError
+from tests.conftest import require_postgresql
 
 from .conftest import png, square_mask
 
@@ -22,12 +22,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 @pytest.fixture(autouse=True)
 def postgresql_only():
-    if connection.vendor == "postgresql":
-        return
-    reason = "racing saves need PostgreSQL (set DATABASE_URL)"
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (required under CI)")
-    pytest.skip(reason)
+    require_postgresql("racing saves need PostgreSQL (set DATABASE_URL)")
 
 
 def race(monkeypatch, hook_name: str, saves: list[dict]) -> list[object]:

@@ -9,15 +9,9 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from tests.conftest import require, require_postgresql
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
-
-
-def _require(condition: bool, reason: str) -> None:
-    if condition:
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (required under CI)")
-    pytest.skip(reason)
 
 
 def database_url() -> str:
@@ -30,14 +24,14 @@ def database_url() -> str:
 @pytest.fixture
 def broker_url():
     url = os.environ.get("TEST_BROKER_URL", "")
-    _require(url.startswith(("redis://", "amqp://")), "TEST_BROKER_URL does not name a Redis or RabbitMQ broker")
+    require(url.startswith(("redis://", "amqp://")), "TEST_BROKER_URL does not name a Redis or RabbitMQ broker")
     return url
 
 
 @pytest.fixture
 def celery_worker_process(transactional_db, broker_url, settings, media_root):
     """Start `celery worker` as its own process; stop it (or let a test kill it) afterwards."""
-    _require(connection.vendor == "postgresql", "worker tests need PostgreSQL (set DATABASE_URL)")
+    require_postgresql("worker tests need PostgreSQL (set DATABASE_URL)")
     from config.celery import app
 
     app.conf.task_always_eager = False

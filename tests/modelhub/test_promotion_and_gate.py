@@ -9,6 +9,7 @@ from config.errors import ApplicationError
 from modelhub.models import Evaluation, ModelVersion
 from modelhub.services.versions import active_version, model_version_promote
 from studies.models import Device
+from tests.conftest import require_postgresql
 
 
 def device(key: str) -> Device:
@@ -77,8 +78,7 @@ def test_a_failed_or_training_version_cannot_be_promoted(db):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_promotions_leave_exactly_one_active_version():
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL")
+    require_postgresql("row locks need PostgreSQL (set DATABASE_URL)")
     b = device("b")
     candidates = [version(f"b-v{i}", b) for i in range(2)]
     barrier = threading.Barrier(2)

@@ -13,8 +13,7 @@ from rest_framework.test import APIClient
 
 from annotations.masks import mask_encode, mask_load, mask_sha256
 from annotations.models import Annotation, AnnotationRevision
-
-from .conftest import require_postgresql
+from tests.conftest import require_postgresql
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
