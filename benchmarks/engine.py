@@ -207,12 +207,29 @@ def _fit(samples, path: Path, config: TrainConfig, **kwargs) -> dict:
     return {"seconds": seconds, "peak_rss_mib": memory.peak, "epochs": result.epochs_run}
 
 
+_STEP_SECONDS: dict[tuple[str, str], float] = {}
+
+
+def _step_seconds(plan: Plan, arch: str, device: str) -> float:
+    """seconds_per_step, measured once per architecture in a run, so every fit of it gets the same rate."""
+    if (arch, device) not in _STEP_SECONDS:
+        _STEP_SECONDS[arch, device] = seconds_per_step(plan, arch, device)
+    return _STEP_SECONDS[arch, device]
+
+
 def transfer_curve(
-    plan: Plan, data: dict, work: Path, device: str, threads: int, archs: tuple[str, ...], base_seconds: float
+    plan: Plan,
+    data: dict,
+    work: Path,
+    device: str,
+    threads: int,
+    archs: tuple[str, ...],
+    base_seconds: float,
+    scratch: bool = True,  # the scratch fits do not depend on the base: run them once per architecture
 ) -> dict:
     curves = {}
     for arch in archs:
-        step_s = seconds_per_step(plan, arch, device)
+        step_s = _step_seconds(plan, arch, device)
         base = _base_path(work, arch, base_seconds)
         base_config = _config(plan.base, plan, arch, device, base_seconds, step_s)
         base_fit = _fit(data["A"]["train"][: plan.base_images], base, base_config, val_samples=data["A"]["val"])
@@ -220,7 +237,7 @@ def transfer_curve(
         print(json.dumps({"arch": arch, "seconds_per_step": step_s, "base": base_fit}), flush=True)
         rows = []
         for k in plan.ks:
-            for mode in ("transfer", "scratch"):
+            for mode in ("transfer", "scratch") if scratch else ("transfer",):
                 if k == 0:
                     if mode == "transfer":
                         score = _score(base, data["B"]["test"], threads, device)
@@ -251,7 +268,7 @@ def _base_path(work: Path, arch: str, base_seconds: float) -> Path:
 
 def forgetting(plan: Plan, data: dict, work: Path, device: str, threads: int, arch: str) -> dict:
     """A (the headline base model), then B, C, D in turn with forgetting_k images each."""
-    step_s = seconds_per_step(plan, arch, device)
+    step_s = _step_seconds(plan, arch, device)
     base = _base_path(work, arch, plan.headline_base_seconds)
     first = {target: _score(base, data[target]["test"], threads, device)["dice"] for target in "ABCD"}
     matrices = {}
@@ -473,9 +490,9 @@ def main(argv: list[str] | None = None) -> dict:
         report["headline"] = {
             "arch": first,
             "base_seconds": plan.headline_base_seconds,
-            **transfer_curve(plan, data, work, args.torch_device, args.threads, (first,), plan.headline_base_seconds)[
-                first
-            ],
+            **transfer_curve(
+                plan, data, work, args.torch_device, args.threads, (first,), plan.headline_base_seconds, scratch=False
+            )[first],
         }
         _checkpoint_report(report, args.out, suffix)
         report["forgetting"] = {

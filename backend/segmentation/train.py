@@ -11,6 +11,7 @@ import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -130,7 +131,7 @@ class _Tensors:
     images: torch.Tensor  # (N, 1, S, S) normalised
     labels: torch.Tensor  # (N, S, S) int64, or (N, C, S, S) float label fractions
 
-    @property
+    @cached_property  # validation compares against it every epoch
     def label_map(self) -> torch.Tensor:
         return self.labels.argmax(1) if self.labels.is_floating_point() else self.labels
 
