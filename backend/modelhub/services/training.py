@@ -97,6 +97,11 @@ def accepted_samples_exist(*, device: Device | None) -> bool:
     return accepted_revisions(device=device, split="train").exists()
 
 
+# The engine benchmark's recipe (benchmarks/engine.py): cosine decay from 3e-3 for a model trained from
+# scratch, from 1e-3 for a fine-tune of a parent
+LEARNING_RATE_SCRATCH, LEARNING_RATE_FINETUNE = 3e-3, 1e-3
+
+
 def _config(version: ModelVersion, opts: TrainingOptions) -> TrainConfig:
     preprocess = PreprocessConfig.covering(opts.image_size) if opts.image_size else PreprocessConfig()
     return TrainConfig(
@@ -105,6 +110,8 @@ def _config(version: ModelVersion, opts: TrainingOptions) -> TrainConfig:
         preprocess=preprocess,
         epochs=opts.epochs,
         steps_per_epoch=opts.steps_per_epoch,
+        learning_rate=LEARNING_RATE_FINETUNE if version.parent_id else LEARNING_RATE_SCRATCH,
+        schedule="cosine",
         freeze_encoder=opts.freeze_encoder,
         seed=opts.seed,
         device=settings.MUSCLESEED_TORCH_DEVICE,
@@ -179,6 +186,12 @@ def _train(job: Job, version: ModelVersion, opts: TrainingOptions) -> dict:
         code_version=trained.code_version,
         history=list(outcome.history),
         train_seconds=outcome.seconds,
+        # what the engine resolved: every network option and the full training configuration
+        hyperparameters={
+            **opts.as_dict(),
+            "net_kwargs": trained.spec.net_kwargs,
+            "train_config": trained.metadata.get("config", {}),
+        },
     )
     checkpoint.unlink(missing_ok=True)
     version.refresh_from_db()
