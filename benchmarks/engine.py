@@ -1,8 +1,8 @@
 """Segmentation engine benchmark on the phantom: transfer curve, forgetting matrix, inference speed.
 
     python benchmarks/engine.py --quick      # a smoke run of a few minutes
-    python benchmarks/engine.py --medium     # the default architecture only (~35 min on 2 CPU cores)
-    python benchmarks/engine.py              # all four architectures (~80 min on 2 CPU cores)
+    python benchmarks/engine.py --medium     # the default architecture only (~70 min on 2 CPU cores)
+    python benchmarks/engine.py              # all four architectures (~105 min on 2 CPU cores)
 
 Writes benchmarks/results/engine[-quick|-medium].json and PNG plots beside it. Runs on CUDA when available
 (--torch-device overrides); inference is always timed on CPU with --threads threads.
@@ -36,7 +36,7 @@ from segmentation.cohort import phantom_samples  # noqa: E402
 from segmentation.evaluate import evaluate, threshold_baseline  # noqa: E402
 from segmentation.infer import Predictor  # noqa: E402
 from segmentation.metrics import dice, relative_sma_error  # noqa: E402
-from segmentation.networks import build  # noqa: E402
+from segmentation.networks import DEFAULT_OPTIONS, build  # noqa: E402
 from segmentation.phantom import make_slice  # noqa: E402
 from segmentation.preprocess import (  # noqa: E402
     PreprocessConfig,
@@ -48,7 +48,8 @@ from segmentation.preprocess import (  # noqa: E402
 from segmentation.train import DEFAULT_CROP, TrainConfig, resolve_device, train  # noqa: E402
 
 RESULTS = Path(__file__).resolve().parent / "results"
-ARCH_KWARGS = {"unet": {"width": 16}, "vnet": {"width": 8}, "unetr": {}, "swin_unetr": {}}
+# each architecture exactly as the product builds it by default (networks.DEFAULT_OPTIONS)
+ARCH_KWARGS = {arch: dict(DEFAULT_OPTIONS.get(arch, {})) for arch in ("unet", "vnet", "unetr", "swin_unetr")}
 # UNETR's position embeddings fix its input size: it trains on whole canvases, never on crops
 WHOLE_CANVAS_ONLY = ("unetr",)
 
@@ -70,8 +71,11 @@ class Plan:
     finetune_seconds: float = 30.0
     scratch_seconds: float = 30.0  # the same CPU time as a fine-tune: what transfer buys at equal cost
     # the default architecture again with a longer-trained base (a base model is trained once, a
-    # fine-tune once per device): the headline transfer curve and the forgetting matrix start from it
-    headline_base_seconds: float = 720.0
+    # fine-tune once per device) and fine-tunes of the length the product allows (a K=10 fine-tune within
+    # 5 minutes): the headline transfer curve and the forgetting matrix start from it
+    headline_base_seconds: float = 900.0
+    headline_finetune_seconds: float = 240.0
+    forgetting_seconds: float = 120.0  # each step of the sequence A -> B -> C -> D
     epochs: int = 10  # validation and checkpoint points per fit
     base: TrainConfig = field(default_factory=lambda: TrainConfig(learning_rate=3e-3, schedule="cosine"))
     finetune: TrainConfig = field(default_factory=lambda: TrainConfig(learning_rate=1e-3, schedule="cosine"))
@@ -93,6 +97,8 @@ def quick_plan(archs: tuple[str, ...]) -> Plan:
         finetune_seconds=5.0,
         scratch_seconds=5.0,
         headline_base_seconds=30.0,
+        headline_finetune_seconds=8.0,
+        forgetting_seconds=5.0,
         epochs=4,
         forgetting_k=3,
         replay_per_device=2,
@@ -225,6 +231,7 @@ def transfer_curve(
     threads: int,
     archs: tuple[str, ...],
     base_seconds: float,
+    finetune_seconds: float,
     scratch: bool = True,  # the scratch fits do not depend on the base: run them once per architecture
 ) -> dict:
     curves = {}
@@ -245,7 +252,7 @@ def transfer_curve(
                     continue
                 path = work / f"{arch}-{base_seconds:.0f}-{mode}-{k}.pt"
                 template, seconds, parent = (
-                    (plan.finetune, plan.finetune_seconds, base) if mode == "transfer"
+                    (plan.finetune, finetune_seconds, base) if mode == "transfer"
                     else (plan.base, plan.scratch_seconds, None)
                 )  # fmt: skip
                 config = _config(template, plan, arch, device, seconds, step_s, seed=k)
@@ -276,7 +283,7 @@ def forgetting(plan: Plan, data: dict, work: Path, device: str, threads: int, ar
         rows, parent, seen = [first], base, ["A"]
         for step, key in enumerate("BCD", start=1):
             path = work / f"forget-{replay_on}-{key}.pt"
-            config = _config(plan.finetune, plan, arch, device, plan.finetune_seconds, step_s, seed=step)
+            config = _config(plan.finetune, plan, arch, device, plan.forgetting_seconds, step_s, seed=step)
             replay = [s for prior in seen for s in data[prior]["train"][: plan.replay_per_device]] if replay_on else []
             _fit(data[key]["train"][: plan.forgetting_k], path, config, parent=parent, replay=replay)
             rows.append({target: _score(path, data[target]["test"], threads, device)["dice"] for target in "ABCD"})
@@ -412,7 +419,9 @@ def plots(report: dict, folder: Path, suffix: str) -> list[str]:
     }
     if "headline" in report:
         headline = report["headline"]
-        curves[f"{headline['arch']} ({headline['base_training']['seconds']:.0f} s base)"] = headline
+        seconds = headline["base_training"]["seconds"], headline["finetune_seconds"]
+        name = f"{headline['arch']} ({seconds[0]:.0f} s base, {seconds[1]:.0f} s fine-tunes)"
+        curves[name] = headline
     for name, curve in curves.items():
         for mode, style in (("transfer", "-o"), ("scratch", "--x")):
             rows = [r for r in curve["rows"] if r["mode"] == mode]
@@ -482,16 +491,22 @@ def main(argv: list[str] | None = None) -> dict:
     report["phantom_slices_per_minute"] = _phantom_rate()
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
-        report["transfer"] = transfer_curve(
-            plan, data, work, args.torch_device, args.threads, plan.archs, plan.base_seconds
-        )
-        _checkpoint_report(report, args.out, suffix)
-        first = plan.archs[0]
+        # the headline (default architecture) first: a run cut short still has the figures that matter most
+        first = DEFAULT_ARCH if DEFAULT_ARCH in plan.archs else plan.archs[0]
         report["headline"] = {
             "arch": first,
             "base_seconds": plan.headline_base_seconds,
+            "finetune_seconds": plan.headline_finetune_seconds,
             **transfer_curve(
-                plan, data, work, args.torch_device, args.threads, (first,), plan.headline_base_seconds, scratch=False
+                plan,
+                data,
+                work,
+                args.torch_device,
+                args.threads,
+                (first,),
+                plan.headline_base_seconds,
+                plan.headline_finetune_seconds,
+                scratch=False,
             )[first],
         }
         _checkpoint_report(report, args.out, suffix)
@@ -499,6 +514,11 @@ def main(argv: list[str] | None = None) -> dict:
             "arch": first,
             "matrices": forgetting(plan, data, work, args.torch_device, args.threads, first),
         }
+        _checkpoint_report(report, args.out, suffix)
+        # every architecture at equal CPU time: base, fine-tunes and the same K from scratch
+        report["transfer"] = transfer_curve(
+            plan, data, work, args.torch_device, args.threads, plan.archs, plan.base_seconds, plan.finetune_seconds
+        )
         _checkpoint_report(report, args.out, suffix)
         trained = {arch: _base_path(work, arch, plan.base_seconds) for arch in plan.archs}
         report["inference"] = inference(plan, work, args.threads, trained, data["A"]["test"])
@@ -520,6 +540,8 @@ def _plain(plan: Plan) -> dict:
     values.update(test_images=plan.test_images, forgetting_k=plan.forgetting_k, replay=plan.replay_per_device)
     values.update(crop=plan.crop, base_seconds=plan.base_seconds, finetune_seconds=plan.finetune_seconds,
                   headline_base_seconds=plan.headline_base_seconds,
+                  headline_finetune_seconds=plan.headline_finetune_seconds,
+                  forgetting_seconds=plan.forgetting_seconds,
                   scratch_seconds=plan.scratch_seconds, epochs=plan.epochs, arch_kwargs=ARCH_KWARGS)  # fmt: skip
     return {**values, "preprocess": vars(plan.preprocess), "base": repr(plan.base), "finetune": repr(plan.finetune)}
 

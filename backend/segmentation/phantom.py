@@ -149,8 +149,14 @@ def _paint_wall(canvas: _Canvas, body: _Body, rng: np.random.Generator, muscle_h
     rectus_half = rng.uniform(55, 80)
     rectus = in_wall & (np.abs(x) < rectus_half) & (np.abs(x) > 3) & (np.abs(body.phi) < np.pi / 2)
     laterals = in_wall & (np.abs(x) > rectus_half + 6) & ~rectus
-    fraction = inner / np.maximum(body.wall, 1e-3)
-    fascia = ((fraction > 0.38) & (fraction < 0.45)) | ((fraction > 0.74) & (fraction < 0.8))
+    # intermuscular fat planes between the three lateral layers, 1.3-2.5 mm thick: wide enough that every
+    # device profile resolves them (thinner planes, below the pixel size and point spread, would be labels
+    # no observer can see); where the tapering wall is under four planes thick the layers merge
+    plane = rng.uniform(1.3, 2.5)
+    centres = (0.415 * body.wall, 0.77 * body.wall)
+    fascia = (body.wall > 4 * plane) & (
+        (np.abs(inner - centres[0]) < plane / 2) | (np.abs(inner - centres[1]) < plane / 2)
+    )
     canvas.hu[rectus] = muscle_hu + rng.normal(0, 3)
     canvas.labels[rectus] = MUSCLE
     obliques = laterals & ~fascia

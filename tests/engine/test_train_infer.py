@@ -147,7 +147,7 @@ def test_a_checkpoint_records_every_network_option_not_just_the_ones_given(tmp_p
         "norm": "instance",
     }
     default = TrainConfig(arch="unet").spec()  # no options given: the benchmarked defaults
-    assert default.net_kwargs == {"width": 16, "norm": "batch"} and default.build()
+    assert default.net_kwargs == {"width": 16, "norm": "instance"} and default.build()
     with pytest.raises(ValueError, match=r"unet has no option\(s\) \['widht'\]"):
         resolved_options("unet", {"widht": 4})
 
