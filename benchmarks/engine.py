@@ -5,7 +5,8 @@
     python benchmarks/engine.py              # all four architectures (~105 min on 2 CPU cores)
 
 Writes benchmarks/results/engine[-quick|-medium].json and PNG plots beside it. Runs on CUDA when available
-(--torch-device overrides); inference is always timed on CPU with --threads threads.
+(--torch-device overrides); inference is always timed on CPU with --threads threads. --keep DIR keeps the
+trained base models (for benchmarks/onnx_inference.py --checkpoint DIR/base-unet-900s.pt).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import argparse
 import json
 import os
 import platform
+import shutil
 import sys
 import tempfile
 import threading
@@ -466,6 +468,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--torch-device", default="auto")
     parser.add_argument("--out", type=Path, default=RESULTS)
+    parser.add_argument("--keep", type=Path, default=None, help="copy the trained base models into this folder")
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
     archs = tuple(args.archs.split(",")) if args.archs else None
@@ -522,6 +525,9 @@ def main(argv: list[str] | None = None) -> dict:
         _checkpoint_report(report, args.out, suffix)
         trained = {arch: _base_path(work, arch, plan.base_seconds) for arch in plan.archs}
         report["inference"] = inference(plan, work, args.threads, trained, data["A"]["test"])
+        if args.keep:
+            args.keep.mkdir(parents=True, exist_ok=True)
+            report["kept"] = [shutil.copy2(path, args.keep / path.name) for path in sorted(work.glob("base-*.pt"))]
     report["summary"] = summary(report)
     report["seconds"] = time.perf_counter() - started
     report["plots"] = plots(report, args.out, suffix)
