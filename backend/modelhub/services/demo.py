@@ -28,6 +28,7 @@ class DemoPlan:
     devices: tuple[str, ...] = ("A", "B", "C", "D")
     seeds_per_device: int = 3  # accepted train-split annotations per device
     base_epochs: int = 12
+    base_steps_per_epoch: int = 20  # a demo base in about a minute, not the product's full length
     image_size: int = 128
 
 
@@ -99,6 +100,7 @@ def _base_model_job(manifest: dict, plan: DemoPlan, ml_lead: User) -> Job | None
         parent=None,
         options={
             "epochs": plan.base_epochs,
+            "steps_per_epoch": plan.base_steps_per_epoch,
             "image_size": plan.image_size,
             "data_device_id": device.id,
             "auto_promote": True,
