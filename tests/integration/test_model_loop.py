@@ -14,7 +14,7 @@ from annotations.models import Prelabel
 from jobs.models import Job
 from jobs.services import jobs_sweep_stale
 from modelhub.models import Evaluation, Measurement, ModelVersion, Prediction
-from modelhub.services.training import LEARNING_RATE_FINETUNE, LEARNING_RATE_SCRATCH, training_start
+from modelhub.services.training import training_start
 from segmentation.composition import measure
 from segmentation.networks import resolved_options
 from studies import storage
@@ -66,8 +66,8 @@ def test_train_evaluate_promote_then_a_new_upload_is_measured(celery_worker_proc
     assert [h["epoch"] for h in base.history] == [1, 2]
     # the version page shows what the engine resolved, not the request's "engine defaults"
     assert base.hyperparameters["net_kwargs"] == resolved_options(base.arch, TINY["net_kwargs"])
-    assert base.hyperparameters["train_config"]["learning_rate"] == LEARNING_RATE_SCRATCH
-    assert base.hyperparameters["train_config"]["schedule"] == "cosine"
+    assert base.hyperparameters["train_config"]["learning_rate"] == 1e-3
+    assert base.hyperparameters["train_config"]["schedule"] == "constant"
 
     client = APIClient()
     client.force_authenticate(people["ml_lead"])
@@ -78,7 +78,9 @@ def test_train_evaluate_promote_then_a_new_upload_is_measured(celery_worker_proc
     child = ModelVersion.objects.get(pk=started.json()["version_id"])
     assert child.status == "candidate" and child.parent_id == base.id and child.device_id == device_b.id
     assert Evaluation.objects.filter(version=child).count() == 2
-    assert child.hyperparameters["train_config"]["learning_rate"] == LEARNING_RATE_FINETUNE
+    assert child.hyperparameters["train_config"]["steps_per_epoch"] == 100, (
+        "the API takes epochs only: a fine-tune has the product's 100 steps per epoch"
+    )
     assert child.hyperparameters["net_kwargs"] == base.hyperparameters["net_kwargs"]  # the parent's network
     promoted = client.post(f"/api/model-versions/{child.id}/promote", {"gate": False}, format="json")
     assert promoted.status_code == 200 and promoted.json()["status"] == "active"

@@ -29,6 +29,9 @@ class DemoPlan:
     seeds_per_device: int = 3  # accepted train-split annotations per device
     base_epochs: int = 12
     base_steps_per_epoch: int = 20  # a demo base in about a minute, not the product's full length
+    # batch norm for that short run on 3.5 mm images: 0.70 test Dice vs 0.50 with the engine's default
+    # instance norm (which the engine benchmark measured on long runs at 1 mm)
+    base_net_kwargs: tuple[tuple[str, object], ...] = (("width", 16), ("norm", "batch"))
     image_size: int = 128
 
 
@@ -101,6 +104,7 @@ def _base_model_job(manifest: dict, plan: DemoPlan, ml_lead: User) -> Job | None
         options={
             "epochs": plan.base_epochs,
             "steps_per_epoch": plan.base_steps_per_epoch,
+            "net_kwargs": dict(plan.base_net_kwargs),
             "image_size": plan.image_size,
             "data_device_id": device.id,
             "auto_promote": True,
