@@ -54,6 +54,7 @@ RESULTS = Path(__file__).resolve().parent / "results"
 ARCH_KWARGS = {arch: dict(DEFAULT_OPTIONS.get(arch, {})) for arch in ("unet", "vnet", "unetr", "swin_unetr")}
 # UNETR's position embeddings fix its input size: it trains on whole canvases, never on crops
 WHOLE_CANVAS_ONLY = ("unetr",)
+SECTIONS = ("ceiling", "headline", "forgetting", "transfer", "inference")
 
 
 @dataclass(frozen=True)
@@ -393,7 +394,7 @@ def _phantom_rate(count: int = 30) -> float:
 def summary(report: dict) -> dict:
     """Per architecture: transfer Dice at K=5 and K=10, fine-tune time, and ms per 512 slice."""
     rows = {}
-    curves = {**report["transfer"]}
+    curves = {**report.get("transfer", {})}
     if "headline" in report:
         curves[f"{report['headline']['arch']} (headline base)"] = report["headline"]
     for name, curve in curves.items():
@@ -404,7 +405,8 @@ def summary(report: dict) -> dict:
             if k in by_k:
                 rows[name] |= {f"k{k}_dice": by_k[k]["dice"], f"k{k}_sma_error_median": by_k[k]["sma_error_median"],
                                f"k{k}_finetune_s": by_k[k]["seconds"]}  # fmt: skip
-        rows[name]["infer_ms"] = report["inference"][arch]["channels_last_ms"]
+        if "inference" in report:
+            rows[name]["infer_ms"] = report["inference"][arch]["channels_last_ms"]
     return rows
 
 
@@ -415,24 +417,18 @@ def plots(report: dict, folder: Path, suffix: str) -> list[str]:
     import matplotlib.pyplot as plt
 
     written = []
-    figure, axis = plt.subplots(figsize=(6, 4))
     curves = {
-        f"{arch} ({curve['base_training']['seconds']:.0f} s base)": curve for arch, curve in report["transfer"].items()
+        f"{arch} ({curve['base_training']['seconds']:.0f} s base)": curve
+        for arch, curve in report.get("transfer", {}).items()
     }
     if "headline" in report:
         headline = report["headline"]
         seconds = headline["base_training"]["seconds"], headline["finetune_seconds"]
         name = f"{headline['arch']} ({seconds[0]:.0f} s base, {seconds[1]:.0f} s fine-tunes)"
         curves[name] = headline
-    for name, curve in curves.items():
-        for mode, style in (("transfer", "-o"), ("scratch", "--x")):
-            rows = [r for r in curve["rows"] if r["mode"] == mode]
-            axis.plot([r["k"] for r in rows], [r["dice"] for r in rows], style, label=f"{name} {mode}")
-    axis.axhline(report["hu_threshold_baseline_B"]["dice_mean"], color="grey", ls=":", label="best HU threshold")
-    axis.set(xlabel="SEED images K on device B", ylabel="muscle Dice on B test", title="Transfer A -> B")
-    axis.legend(fontsize=7)
-    written.append(_save(figure, folder / f"engine{suffix}-transfer.png"))
-    for name, rows in report["forgetting"]["matrices"].items():
+    if curves:
+        written.append(_transfer_plot(plt, report, curves, folder / f"engine{suffix}-transfer.png"))
+    for name, rows in report.get("forgetting", {}).get("matrices", {}).items():
         figure, axis = plt.subplots(figsize=(4, 3.5))
         matrix = np.array([[row[d] for d in "ABCD"] for row in rows])
         axis.imshow(matrix, vmin=0, vmax=1, cmap="viridis")
@@ -441,6 +437,8 @@ def plots(report: dict, folder: Path, suffix: str) -> list[str]:
         axis.set(xticks=range(4), xticklabels=list("ABCD"), yticks=range(4), yticklabels=[f"after {d}" for d in "ABCD"])
         axis.set_title(f"Dice, {name.replace('_', ' ')}")
         written.append(_save(figure, folder / f"engine{suffix}-forgetting-{name}.png"))
+    if "inference" not in report:
+        return written
     timing = report["inference"]
     figure, axis = plt.subplots(figsize=(6, 3.5))
     timed = [name for name, row in timing.items() if isinstance(row, dict) and "channels_last_ms" in row]
@@ -452,6 +450,18 @@ def plots(report: dict, folder: Path, suffix: str) -> list[str]:
     axis.legend()
     written.append(_save(figure, folder / f"engine{suffix}-inference.png"))
     return written
+
+
+def _transfer_plot(plt, report: dict, curves: dict, path: Path) -> str:
+    figure, axis = plt.subplots(figsize=(6, 4))
+    for name, curve in curves.items():
+        for mode, style in (("transfer", "-o"), ("scratch", "--x")):
+            rows = [r for r in curve["rows"] if r["mode"] == mode]
+            axis.plot([r["k"] for r in rows], [r["dice"] for r in rows], style, label=f"{name} {mode}")
+    axis.axhline(report["hu_threshold_baseline_B"]["dice_mean"], color="grey", ls=":", label="best HU threshold")
+    axis.set(xlabel="SEED images K on device B", ylabel="muscle Dice on B test", title="Transfer A -> B")
+    axis.legend(fontsize=7)
+    return _save(figure, path)
 
 
 def _save(figure, path: Path) -> str:
@@ -469,7 +479,14 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--torch-device", default="auto")
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--keep", type=Path, default=None, help="copy the trained base models into this folder")
+    parser.add_argument(
+        "--sections", default=",".join(SECTIONS), help=f"comma list of {SECTIONS}; a subset writes engine-<list>.json"
+    )
     args = parser.parse_args(argv)
+    sections = tuple(args.sections.split(","))
+    unknown = sorted(set(sections) - set(SECTIONS))
+    if unknown:
+        parser.error(f"unknown section(s) {unknown}; choose from {SECTIONS}")
     torch.set_num_threads(args.threads)
     archs = tuple(args.archs.split(",")) if args.archs else None
     if args.quick:
@@ -481,6 +498,8 @@ def main(argv: list[str] | None = None) -> dict:
     started = time.perf_counter()
     args.out.mkdir(parents=True, exist_ok=True)
     suffix = "-quick" if args.quick else "-medium" if args.medium else ""
+    if set(sections) != set(SECTIONS):
+        suffix += "-" + "-".join(s for s in SECTIONS if s in sections)
     data = _data(plan)
     report: dict = {
         "code_version": __version__,
@@ -490,41 +509,46 @@ def main(argv: list[str] | None = None) -> dict:
         "machine": _machine(args),
     }
     report["hu_threshold_baseline_B"] = threshold_baseline(data["B"]["test"])
-    report["resolution_ceiling_dice"] = resolution_ceiling()
-    report["phantom_slices_per_minute"] = _phantom_rate()
+    if "ceiling" in sections:
+        report["resolution_ceiling_dice"] = resolution_ceiling()
+        report["phantom_slices_per_minute"] = _phantom_rate()
+    first = DEFAULT_ARCH if DEFAULT_ARCH in plan.archs else plan.archs[0]
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
         # the headline (default architecture) first: a run cut short still has the figures that matter most
-        first = DEFAULT_ARCH if DEFAULT_ARCH in plan.archs else plan.archs[0]
-        report["headline"] = {
-            "arch": first,
-            "base_seconds": plan.headline_base_seconds,
-            "finetune_seconds": plan.headline_finetune_seconds,
-            **transfer_curve(
-                plan,
-                data,
-                work,
-                args.torch_device,
-                args.threads,
-                (first,),
-                plan.headline_base_seconds,
-                plan.headline_finetune_seconds,
-                scratch=False,
-            )[first],
-        }
-        _checkpoint_report(report, args.out, suffix)
-        report["forgetting"] = {
-            "arch": first,
-            "matrices": forgetting(plan, data, work, args.torch_device, args.threads, first),
-        }
-        _checkpoint_report(report, args.out, suffix)
-        # every architecture at equal CPU time: base, fine-tunes and the same K from scratch
-        report["transfer"] = transfer_curve(
-            plan, data, work, args.torch_device, args.threads, plan.archs, plan.base_seconds, plan.finetune_seconds
-        )
-        _checkpoint_report(report, args.out, suffix)
-        trained = {arch: _base_path(work, arch, plan.base_seconds) for arch in plan.archs}
-        report["inference"] = inference(plan, work, args.threads, trained, data["A"]["test"])
+        if "headline" in sections or "forgetting" in sections:
+            report["headline"] = {
+                "arch": first,
+                "base_seconds": plan.headline_base_seconds,
+                "finetune_seconds": plan.headline_finetune_seconds,
+                **transfer_curve(
+                    plan,
+                    data,
+                    work,
+                    args.torch_device,
+                    args.threads,
+                    (first,),
+                    plan.headline_base_seconds,
+                    plan.headline_finetune_seconds,
+                    scratch=False,
+                )[first],
+            }
+            _checkpoint_report(report, args.out, suffix)
+        if "forgetting" in sections:
+            report["forgetting"] = {
+                "arch": first,
+                "matrices": forgetting(plan, data, work, args.torch_device, args.threads, first),
+            }
+            _checkpoint_report(report, args.out, suffix)
+        if "transfer" in sections:  # every architecture at equal CPU time: base, fine-tunes, the same K from scratch
+            report["transfer"] = transfer_curve(
+                plan, data, work, args.torch_device, args.threads, plan.archs, plan.base_seconds, plan.finetune_seconds
+            )
+            _checkpoint_report(report, args.out, suffix)
+        if "inference" in sections:  # Dice of both layouts where this run trained the equal-time bases
+            trained = {arch: _base_path(work, arch, plan.base_seconds) for arch in plan.archs}
+            trained = {arch: path for arch, path in trained.items() if path.exists()}
+            report["inference"] = inference(plan, work, args.threads, trained, data["A"]["test"])
         if args.keep:
             args.keep.mkdir(parents=True, exist_ok=True)
             report["kept"] = [shutil.copy2(path, args.keep / path.name) for path in sorted(work.glob("base-*.pt"))]
