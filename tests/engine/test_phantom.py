@@ -59,3 +59,16 @@ def test_it_rejects_a_file_that_is_not_dicom(tmp_path):
     (tmp_path / "x.dcm").write_bytes(b"not a dicom file at all")
     with pytest.raises(DicomInputError, match="x.dcm"):
         read_hu(tmp_path / "x.dcm")
+
+
+@pytest.mark.parametrize("key", "ABCD")
+def test_fat_planes_between_wall_muscles_are_visible_on_every_device(key):
+    """A label must be something the image shows: the planes separating the lateral wall muscles are
+    background in the label map, so they must read clearly darker than muscle at each device's blur."""
+    from scipy import ndimage
+
+    image = make_slice(1000, key)
+    muscle = image.labels == MUSCLE
+    planes = ndimage.binary_closing(muscle, iterations=3) & ~muscle & (image.labels == 0)
+    assert planes.sum() > 0.02 * muscle.sum()
+    assert image.hu[muscle].mean() - image.hu[planes].mean() > 35
