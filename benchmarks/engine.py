@@ -236,6 +236,7 @@ def transfer_curve(
     base_seconds: float,
     finetune_seconds: float,
     scratch: bool = True,  # the scratch fits do not depend on the base: run them once per architecture
+    on_arch=None,  # called with the curves so far after each architecture (partial reports)
 ) -> dict:
     curves = {}
     for arch in archs:
@@ -269,6 +270,8 @@ def transfer_curve(
             "base_on_A": _score(base, data["A"]["test"], threads, device),
             "rows": rows,
         }
+        if on_arch:
+            on_arch(curves)
     return curves
 
 
@@ -542,9 +545,14 @@ def main(argv: list[str] | None = None) -> dict:
             }
             _checkpoint_report(report, args.out, suffix)
         if "transfer" in sections:  # every architecture at equal CPU time: base, fine-tunes, the same K from scratch
+
+            def partial(curves: dict) -> None:
+                _checkpoint_report({**report, "transfer": curves}, args.out, suffix)
+
             report["transfer"] = transfer_curve(
-                plan, data, work, args.torch_device, args.threads, plan.archs, plan.base_seconds, plan.finetune_seconds
-            )
+                plan, data, work, args.torch_device, args.threads, plan.archs, plan.base_seconds,
+                plan.finetune_seconds, on_arch=partial,
+            )  # fmt: skip
             _checkpoint_report(report, args.out, suffix)
         if "inference" in sections:  # Dice of both layouts where this run trained the equal-time bases
             trained = {arch: _base_path(work, arch, plan.base_seconds) for arch in plan.archs}
