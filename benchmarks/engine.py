@@ -553,7 +553,6 @@ def main(argv: list[str] | None = None) -> dict:
                 plan, data, work, args.torch_device, args.threads, plan.archs, plan.base_seconds,
                 plan.finetune_seconds, on_arch=partial,
             )  # fmt: skip
-            _checkpoint_report(report, args.out, suffix)
         if "inference" in sections:  # Dice of both layouts where this run trained the equal-time bases
             trained = {arch: _base_path(work, arch, plan.base_seconds) for arch in plan.archs}
             trained = {arch: path for arch, path in trained.items() if path.exists()}

@@ -104,7 +104,7 @@ def main(argv: list[str] | None = None) -> dict:
             "torch_channels_last": Predictor(args.checkpoint, device="cpu", threads=args.threads),
             "torch_contiguous": Predictor(args.checkpoint, device="cpu", threads=args.threads, channels_last=False),
         }
-        export(Predictor(args.checkpoint, device="cpu", threads=args.threads), onnx_path)
+        export(paths["torch_contiguous"], onnx_path)
         report["onnx_bytes"] = onnx_path.stat().st_size
         paths["onnxruntime"] = onnx_predictor(args.checkpoint, onnx_path, args.threads)
         for name, predictor in paths.items():
