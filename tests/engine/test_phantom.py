@@ -2,6 +2,7 @@ import numpy as np
 import pydicom
 import pytest
 
+from segmentation.calibration import edge_sigmas, fat_noise
 from segmentation.cohort import read_cohort, write_cohort
 from segmentation.devices import DEVICES
 from segmentation.dicom_io import DicomInputError, read_hu, write_dicom
@@ -18,11 +19,14 @@ def test_it_is_deterministic_by_seed():
 def test_it_has_four_devices_that_differ():
     assert len(DEVICES) >= 4
     assert len({(d.manufacturer, d.model) for d in DEVICES.values()}) == len(DEVICES)
-    images = [make_slice(1, key, matrix=128) for key in "ABCD"]
+    images = [make_slice(1, key) for key in "ABCD"]
     fat = [float(np.median(i.hu[(i.labels == 0) & (i.hu > -150) & (i.hu < -50)])) for i in images]
-    noise = [float(np.std(np.diff(i.hu.astype(float), axis=1)[i.labels[:, 1:] == MUSCLE])) for i in images]
+    noise = [fat_noise(i.hu) for i in images]
+    sharpness = [float(np.median(edge_sigmas(i.hu, i.spacing_mm[0]))) for i in images]
     assert max(fat) - min(fat) > 20  # calibration offsets
     assert max(noise) > 1.5 * min(noise)  # noise level and texture
+    assert max(sharpness) > 1.5 * min(sharpness)  # sharp and soft reconstruction kernels
+    assert len({i.hu.shape for i in images}) > 1 and len({i.spacing_mm for i in images}) == len(images)
 
 
 def test_it_paints_muscle_and_liver_at_the_liver_level():
