@@ -54,7 +54,8 @@ RESULTS = Path(__file__).resolve().parent / "results"
 ARCH_KWARGS = {arch: dict(DEFAULT_OPTIONS.get(arch, {})) for arch in ("unet", "vnet", "unetr", "swin_unetr")}
 # UNETR's position embeddings fix its input size: it trains on whole canvases, never on crops
 WHOLE_CANVAS_ONLY = ("unetr",)
-SECTIONS = ("ceiling", "headline", "forgetting", "transfer", "inference")
+# "upper": the headline recipe trained on device B's own images, what transfer could reach at best there
+SECTIONS = ("ceiling", "headline", "forgetting", "upper", "transfer", "inference")
 
 
 @dataclass(frozen=True)
@@ -186,14 +187,17 @@ def _config(
     )  # fmt: skip
 
 
-def _data(plan: Plan) -> dict[str, dict[str, list]]:
+def _data(plan: Plan, upper: bool = False) -> dict[str, dict[str, list]]:
     """Per device: train images (seeds 0..), validation (seeds 500..) and test images (seeds 1000..):
-    disjoint subjects. Fine-tunes validate on their own K images, as they would in the product."""
+    disjoint subjects. Fine-tunes validate on their own K images, as they would in the product. With
+    `upper`, device B gets as many training images as the base device."""
     n_other = max(max(plan.ks), plan.forgetting_k, plan.replay_per_device)
     return {
         key: {
             "train": phantom_samples(
-                key, range(max(plan.base_images, n_other) if key == "A" else n_other), matrix=plan.matrix
+                key,
+                range(max(plan.base_images, n_other) if key == "A" or (upper and key == "B") else n_other),
+                matrix=plan.matrix,
             ),
             "val": phantom_samples(key, range(500, 504), matrix=plan.matrix),
             "test": phantom_samples(key, range(1000, 1000 + plan.test_images), matrix=plan.matrix),
@@ -273,6 +277,21 @@ def transfer_curve(
         if on_arch:
             on_arch(curves)
     return curves
+
+
+def upper_bound(plan: Plan, data: dict, work: Path, device: str, threads: int, arch: str) -> dict:
+    """The headline base recipe (same images, steps and schedule) trained and validated on device B instead
+    of A: the best the transfer curve on B could hope for at this training budget."""
+    step_s = _step_seconds(plan, arch, device)
+    path = work / f"upper-B-{arch}.pt"
+    config = _config(plan.base, plan, arch, device, plan.headline_base_seconds, step_s)
+    fit = _fit(data["B"]["train"][: plan.base_images], path, config, val_samples=data["B"]["val"])
+    fit["steps"] = config.epochs * config.steps_per_epoch
+    result = {"arch": arch, "train_images": plan.base_images, "training": fit}
+    result["on_B"] = _score(path, data["B"]["test"], threads, device)
+    result["on_A"] = _score(path, data["A"]["test"], threads, device)
+    print(json.dumps({"upper_bound_B": result}), flush=True)
+    return result
 
 
 def _base_path(work: Path, arch: str, base_seconds: float) -> Path:
@@ -410,6 +429,12 @@ def summary(report: dict) -> dict:
                                f"k{k}_finetune_s": by_k[k]["seconds"]}  # fmt: skip
         if "inference" in report:
             rows[name]["infer_ms"] = report["inference"][arch]["channels_last_ms"]
+    if "upper_bound_B" in report:
+        upper = report["upper_bound_B"]
+        rows[f"{upper['arch']} trained on B itself ({upper['train_images']} images)"] = {
+            "on_B_dice": upper["on_B"]["dice"], "on_B_sma_error_median": upper["on_B"]["sma_error_median"],
+            "on_A_dice": upper["on_A"]["dice"], "seconds": upper["training"]["seconds"],
+        }  # fmt: skip
     return rows
 
 
@@ -430,7 +455,7 @@ def plots(report: dict, folder: Path, suffix: str) -> list[str]:
         name = f"{headline['arch']} ({seconds[0]:.0f} s base, {seconds[1]:.0f} s fine-tunes)"
         curves[name] = headline
     if curves:
-        written.append(_transfer_plot(plt, report, curves, folder / f"engine{suffix}-transfer.png"))
+        written.append(_transfer_plot(plt, report, curves, _plot_path(folder, suffix, "transfer")))
     for name, rows in report.get("forgetting", {}).get("matrices", {}).items():
         figure, axis = plt.subplots(figsize=(4, 3.5))
         matrix = np.array([[row[d] for d in "ABCD"] for row in rows])
@@ -439,7 +464,7 @@ def plots(report: dict, folder: Path, suffix: str) -> list[str]:
             axis.text(j, i, f"{value:.2f}", ha="center", va="center", color="white", fontsize=8)
         axis.set(xticks=range(4), xticklabels=list("ABCD"), yticks=range(4), yticklabels=[f"after {d}" for d in "ABCD"])
         axis.set_title(f"Dice, {name.replace('_', ' ')}")
-        written.append(_save(figure, folder / f"engine{suffix}-forgetting-{name}.png"))
+        written.append(_save(figure, _plot_path(folder, suffix, "forgetting", name)))
     if "inference" not in report:
         return written
     timing = report["inference"]
@@ -452,8 +477,16 @@ def plots(report: dict, folder: Path, suffix: str) -> list[str]:
     axis.axhline(100, color="red", ls=":", label="100 ms target")
     axis.set(ylabel=f"ms per 512x512 slice, {timing['threads']} threads", yscale="log")
     axis.legend()
-    written.append(_save(figure, folder / f"engine{suffix}-inference.png"))
+    written.append(_save(figure, _plot_path(folder, suffix, "inference")))
     return written
+
+
+def _plot_path(folder: Path, suffix: str, section: str, detail: str = "") -> Path:
+    """engine<suffix>-<section>[-<detail>].png, without repeating a section the suffix already names alone
+    (--sections inference: engine-inference.png, not engine-inference-inference.png)."""
+    alone = [part for part in suffix.split("-") if part in SECTIONS] == [section]
+    name = f"engine{suffix}" if alone else f"engine{suffix}-{section}"
+    return folder / f"{name}{'-' + detail if detail else ''}.png"
 
 
 def _transfer_plot(plt, report: dict, curves: dict, path: Path) -> str:
@@ -463,6 +496,10 @@ def _transfer_plot(plt, report: dict, curves: dict, path: Path) -> str:
             rows = [r for r in curve["rows"] if r["mode"] == mode]
             axis.plot([r["k"] for r in rows], [r["dice"] for r in rows], style, label=f"{name} {mode}")
     axis.axhline(report["hu_threshold_baseline_B"]["dice_mean"], color="grey", ls=":", label="best HU threshold")
+    if "upper_bound_B" in report:
+        upper = report["upper_bound_B"]
+        label = f"{upper['arch']} trained on {upper['train_images']} B images"
+        axis.axhline(upper["on_B"]["dice"], color="black", ls="--", lw=0.8, label=label)
     axis.set(xlabel="SEED images K on device B", ylabel="muscle Dice on B test", title="Transfer A -> B")
     axis.legend(fontsize=7)
     return _save(figure, path)
@@ -504,7 +541,7 @@ def main(argv: list[str] | None = None) -> dict:
     suffix = "-quick" if args.quick else "-medium" if args.medium else ""
     if set(sections) != set(SECTIONS):
         suffix += "-" + "-".join(s for s in SECTIONS if s in sections)
-    data = _data(plan)
+    data = _data(plan, upper="upper" in sections)
     report: dict = {
         "code_version": __version__,
         "quick": args.quick,
@@ -543,6 +580,9 @@ def main(argv: list[str] | None = None) -> dict:
                 "arch": first,
                 "matrices": forgetting(plan, data, work, args.torch_device, args.threads, first),
             }
+            _checkpoint_report(report, args.out, suffix)
+        if "upper" in sections:
+            report["upper_bound_B"] = upper_bound(plan, data, work, args.torch_device, args.threads, first)
             _checkpoint_report(report, args.out, suffix)
         if "transfer" in sections:  # every architecture at equal CPU time: base, fine-tunes, the same K from scratch
 
