@@ -6,7 +6,10 @@
 
 Writes benchmarks/results/engine[-quick|-medium].json and PNG plots beside it. Runs on CUDA when available
 (--torch-device overrides); inference is always timed on CPU with --threads threads. --keep DIR keeps the
-trained base models (for benchmarks/onnx_inference.py --checkpoint DIR/base-unet-900s.pt).
+trained base models (for benchmarks/onnx_inference.py --checkpoint DIR/base-unet-900s.pt, or for
+--headline-base DIR/base-unet-900s.pt, which starts the headline and forgetting sections from that base
+instead of training one: --sections forgetting --headline-base ... --replay-only --replay-fraction 0.5
+tries another replay share in a few minutes).
 """
 
 from __future__ import annotations
@@ -85,6 +88,7 @@ class Plan:
     finetune: TrainConfig = field(default_factory=lambda: TrainConfig(learning_rate=1e-3, schedule="cosine"))
     forgetting_k: int = 10
     replay_per_device: int = 4
+    forgetting_replay: tuple[bool, ...] = (False, True)  # the sequence without and with replay
     timing_reps: int = 10
 
 
@@ -241,14 +245,19 @@ def transfer_curve(
     finetune_seconds: float,
     scratch: bool = True,  # the scratch fits do not depend on the base: run them once per architecture
     on_arch=None,  # called with the curves so far after each architecture (partial reports)
+    reused_base: Path | None = None,  # an earlier run's base for the (single) architecture: not trained again
 ) -> dict:
     curves = {}
     for arch in archs:
         step_s = _step_seconds(plan, arch, device)
         base = _base_path(work, arch, base_seconds)
-        base_config = _config(plan.base, plan, arch, device, base_seconds, step_s)
-        base_fit = _fit(data["A"]["train"][: plan.base_images], base, base_config, val_samples=data["A"]["val"])
-        base_fit["steps"] = base_config.epochs * base_config.steps_per_epoch
+        if reused_base is not None:
+            shutil.copy2(reused_base, base)
+            base_fit = {"reused": str(reused_base)}
+        else:
+            base_config = _config(plan.base, plan, arch, device, base_seconds, step_s)
+            base_fit = _fit(data["A"]["train"][: plan.base_images], base, base_config, val_samples=data["A"]["val"])
+            base_fit["steps"] = base_config.epochs * base_config.steps_per_epoch
         print(json.dumps({"arch": arch, "seconds_per_step": step_s, "base": base_fit}), flush=True)
         rows = []
         for k in plan.ks:
@@ -304,7 +313,7 @@ def forgetting(plan: Plan, data: dict, work: Path, device: str, threads: int, ar
     base = _base_path(work, arch, plan.headline_base_seconds)
     first = {target: _score(base, data[target]["test"], threads, device)["dice"] for target in "ABCD"}
     matrices = {}
-    for replay_on in (False, True):
+    for replay_on in plan.forgetting_replay:
         rows, parent, seen = [first], base, ["A"]
         for step, key in enumerate("BCD", start=1):
             path = work / f"forget-{replay_on}-{key}.pt"
@@ -422,7 +431,8 @@ def summary(report: dict) -> dict:
     for name, curve in curves.items():
         arch = name.split(" ")[0]
         by_k = {r["k"]: r for r in curve["rows"] if r["mode"] == "transfer"}
-        rows[name] = {"base_on_A_dice": curve["base_on_A"]["dice"], "base_seconds": curve["base_training"]["seconds"]}
+        base_seconds = curve["base_training"].get("seconds")  # None: a reused base
+        rows[name] = {"base_on_A_dice": curve["base_on_A"]["dice"], "base_seconds": base_seconds}
         for k in (5, 10):
             if k in by_k:
                 rows[name] |= {f"k{k}_dice": by_k[k]["dice"], f"k{k}_sma_error_median": by_k[k]["sma_error_median"],
@@ -449,10 +459,11 @@ def plots(report: dict, folder: Path, suffix: str) -> list[str]:
         f"{arch} ({curve['base_training']['seconds']:.0f} s base)": curve
         for arch, curve in report.get("transfer", {}).items()
     }
-    if "headline" in report:
+    if "headline" in report and len(report["headline"]["rows"]) > 1:
         headline = report["headline"]
-        seconds = headline["base_training"]["seconds"], headline["finetune_seconds"]
-        name = f"{headline['arch']} ({seconds[0]:.0f} s base, {seconds[1]:.0f} s fine-tunes)"
+        base = headline["base_training"]
+        base_name = f"{base['seconds']:.0f} s base" if "seconds" in base else "reused base"
+        name = f"{headline['arch']} ({base_name}, {headline['finetune_seconds']:.0f} s fine-tunes)"
         curves[name] = headline
     if curves:
         written.append(_transfer_plot(plt, report, curves, _plot_path(folder, suffix, "transfer")))
@@ -521,8 +532,17 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--out", type=Path, default=RESULTS)
     parser.add_argument("--keep", type=Path, default=None, help="copy the trained base models into this folder")
     parser.add_argument(
+        "--headline-base", type=Path, default=None,
+        help="an earlier run's kept headline base (--keep DIR: DIR/base-unet-900s.pt), used instead of training one",
+    )  # fmt: skip
+    parser.add_argument(
+        "--replay-fraction", type=float, default=None,
+        help="share of each fine-tune batch drawn from replay images in the forgetting sequence (engine default)",
+    )  # fmt: skip
+    parser.add_argument(
         "--sections", default=",".join(SECTIONS), help=f"comma list of {SECTIONS}; a subset writes engine-<list>.json"
     )
+    parser.add_argument("--replay-only", action="store_true", help="the forgetting sequence with replay only")
     args = parser.parse_args(argv)
     sections = tuple(args.sections.split(","))
     unknown = sorted(set(sections) - set(SECTIONS))
@@ -536,11 +556,21 @@ def main(argv: list[str] | None = None) -> dict:
         plan = medium_plan(archs or (DEFAULT_ARCH,))
     else:
         plan = Plan(**({"archs": archs} if archs else {}))
+    if args.replay_fraction is not None:
+        if not 0 < args.replay_fraction < 1:
+            parser.error(f"--replay-fraction {args.replay_fraction} must be between 0 and 1")
+        plan = replace(plan, finetune=replace(plan.finetune, replay_fraction=args.replay_fraction))
+    if args.replay_only:
+        plan = replace(plan, forgetting_replay=(True,))
+    if args.headline_base is not None and not args.headline_base.is_file():
+        parser.error(f"--headline-base {args.headline_base}: no such file")
     started = time.perf_counter()
     args.out.mkdir(parents=True, exist_ok=True)
     suffix = "-quick" if args.quick else "-medium" if args.medium else ""
     if set(sections) != set(SECTIONS):
         suffix += "-" + "-".join(s for s in SECTIONS if s in sections)
+    if args.replay_fraction is not None:
+        suffix += f"-replay{args.replay_fraction:g}"
     data = _data(plan, upper="upper" in sections)
     report: dict = {
         "code_version": __version__,
@@ -557,13 +587,14 @@ def main(argv: list[str] | None = None) -> dict:
     with tempfile.TemporaryDirectory() as scratch:
         work = Path(scratch)
         # the headline (default architecture) first: a run cut short still has the figures that matter most
-        if "headline" in sections or "forgetting" in sections:
+        if "headline" in sections or "forgetting" in sections:  # forgetting alone: the base, not the curve
+            curve_plan = plan if "headline" in sections else replace(plan, ks=(0,))
             report["headline"] = {
                 "arch": first,
                 "base_seconds": plan.headline_base_seconds,
                 "finetune_seconds": plan.headline_finetune_seconds,
                 **transfer_curve(
-                    plan,
+                    curve_plan,
                     data,
                     work,
                     args.torch_device,
@@ -572,6 +603,7 @@ def main(argv: list[str] | None = None) -> dict:
                     plan.headline_base_seconds,
                     plan.headline_finetune_seconds,
                     scratch=False,
+                    reused_base=args.headline_base,
                 )[first],
             }
             _checkpoint_report(report, args.out, suffix)
