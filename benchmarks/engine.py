@@ -543,6 +543,11 @@ def main(argv: list[str] | None = None) -> dict:
         "--sections", default=",".join(SECTIONS), help=f"comma list of {SECTIONS}; a subset writes engine-<list>.json"
     )
     parser.add_argument("--replay-only", action="store_true", help="the forgetting sequence with replay only")
+    parser.add_argument("--ks", default=None, help="comma list of K (SEED images on device B) instead of the plan's")
+    parser.add_argument(
+        "--grid", default=None, help="model grid MM,PX (e.g. 1.5,288) instead of the engine default 1.0 mm, 448 px"
+    )
+    parser.add_argument("--crop", type=int, default=None, help="training crop in model pixels (0: whole canvas)")
     args = parser.parse_args(argv)
     sections = tuple(args.sections.split(","))
     unknown = sorted(set(sections) - set(SECTIONS))
@@ -562,6 +567,17 @@ def main(argv: list[str] | None = None) -> dict:
         plan = replace(plan, finetune=replace(plan.finetune, replay_fraction=args.replay_fraction))
     if args.replay_only:
         plan = replace(plan, forgetting_replay=(True,))
+    if args.ks:
+        plan = replace(plan, ks=tuple(int(k) for k in args.ks.split(",")))
+    if args.grid:
+        spacing, size = args.grid.split(",")
+        plan = replace(plan, preprocess=replace(plan.preprocess, spacing_mm=float(spacing), size=int(size)))
+    if args.crop is not None:
+        if args.crop and (args.crop % 32 or args.crop > plan.preprocess.size):
+            parser.error(
+                f"--crop {args.crop} must be a multiple of 32 no larger than the grid's {plan.preprocess.size} px"
+            )
+        plan = replace(plan, crop=args.crop or None)
     if args.headline_base is not None and not args.headline_base.is_file():
         parser.error(f"--headline-base {args.headline_base}: no such file")
     started = time.perf_counter()
@@ -571,6 +587,8 @@ def main(argv: list[str] | None = None) -> dict:
         suffix += "-" + "-".join(s for s in SECTIONS if s in sections)
     if args.replay_fraction is not None:
         suffix += f"-replay{args.replay_fraction:g}"
+    if args.grid or args.crop is not None:
+        suffix += f"-{plan.preprocess.spacing_mm:g}mm-crop{plan.crop or 0}"
     data = _data(plan, upper="upper" in sections)
     report: dict = {
         "code_version": __version__,
