@@ -470,7 +470,8 @@ def plots(report: dict, folder: Path, suffix: str) -> list[str]:
     for name, rows in report.get("forgetting", {}).get("matrices", {}).items():
         figure, axis = plt.subplots(figsize=(4, 3.5))
         matrix = np.array([[row[d] for d in "ABCD"] for row in rows])
-        axis.imshow(matrix, vmin=0, vmax=1, cmap="viridis")
+        # the colour range of the values themselves: differences of 0.01-0.05 are what forgetting is
+        axis.imshow(matrix, vmin=min(0.8, matrix.min()), vmax=1, cmap="viridis")
         for (i, j), value in np.ndenumerate(matrix):
             axis.text(j, i, f"{value:.2f}", ha="center", va="center", color="white", fontsize=8)
         axis.set(xticks=range(4), xticklabels=list("ABCD"), yticks=range(4), yticklabels=[f"after {d}" for d in "ABCD"])
@@ -505,6 +506,8 @@ def _transfer_plot(plt, report: dict, curves: dict, path: Path) -> str:
     for name, curve in curves.items():
         for mode, style in (("transfer", "-o"), ("scratch", "--x")):
             rows = [r for r in curve["rows"] if r["mode"] == mode]
+            if not rows:
+                continue
             axis.plot([r["k"] for r in rows], [r["dice"] for r in rows], style, label=f"{name} {mode}")
     axis.axhline(report["hu_threshold_baseline_B"]["dice_mean"], color="grey", ls=":", label="best HU threshold")
     if "upper_bound_B" in report:
