@@ -546,6 +546,11 @@ def main(argv: list[str] | None = None) -> dict:
         "--sections", default=",".join(SECTIONS), help=f"comma list of {SECTIONS}; a subset writes engine-<list>.json"
     )
     parser.add_argument("--replay-only", action="store_true", help="the forgetting sequence with replay only")
+    parser.add_argument(
+        "--step-seconds", type=float, default=None,
+        help="the default (or the one --archs) architecture's seconds per training step instead of measuring it: "
+        "an earlier run's value repeats its step counts",
+    )  # fmt: skip
     parser.add_argument("--ks", default=None, help="comma list of K (SEED images on device B) instead of the plan's")
     parser.add_argument(
         "--grid", default=None, help="model grid MM,PX (e.g. 1.5,288) instead of the engine default 1.0 mm, 448 px"
@@ -557,6 +562,13 @@ def main(argv: list[str] | None = None) -> dict:
     if unknown:
         parser.error(f"unknown section(s) {unknown}; choose from {SECTIONS}")
     torch.set_num_threads(args.threads)
+    if args.step_seconds is not None:
+        if args.step_seconds <= 0:
+            parser.error(f"--step-seconds {args.step_seconds} must be positive")
+        fixed = args.archs.split(",") if args.archs else [DEFAULT_ARCH]
+        if len(fixed) != 1:
+            parser.error("--step-seconds is one architecture's step time: give one --archs")
+        _STEP_SECONDS[fixed[0], args.torch_device] = args.step_seconds
     archs = tuple(args.archs.split(",")) if args.archs else None
     if args.quick:
         plan = quick_plan(archs or ("unet", "vnet"))
