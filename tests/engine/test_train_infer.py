@@ -125,6 +125,11 @@ def test_the_cosine_schedule_warms_up_then_decays_and_constant_stays_put(tiny_co
         tiny_config(schedule="linear")
 
 
+def test_a_replay_share_outside_0_to_1_is_rejected(tiny_config):
+    with pytest.raises(ValueError, match="replay_fraction 1.5 must be between 0 and 1"):
+        tiny_config(replay_fraction=1.5)
+
+
 def test_a_model_trained_on_crops_predicts_whole_images(tmp_path, tiny_samples, tiny_config):
     path = tmp_path / "crops.pt"
     train(tiny_samples[:3], path, tiny_config(crop=32, epochs=1))
