@@ -14,12 +14,10 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "backend"))
 
-from segmentation.calibration import edge_sigmas, fat_noise  # noqa: E402
+from segmentation.calibration import measure  # noqa: E402
 from segmentation.devices import DEVICES  # noqa: E402
 from segmentation.dicom_io import read_hu  # noqa: E402
 from segmentation.phantom import make_slice  # noqa: E402
@@ -33,40 +31,22 @@ REAL = {
 RESULTS = ROOT / "benchmarks" / "results" / "scanner-calibration.json"
 
 
-def _summary(sigmas: list[float], noises: list[float]) -> dict:
-    return {
-        "edge_sigma_mm_median": float(np.median(sigmas)) if sigmas else None,
-        "edge_sigma_mm_iqr": [float(np.percentile(sigmas, 25)), float(np.percentile(sigmas, 75))] if sigmas else None,
-        "edge_points": len(sigmas),
-        "fat_noise_hu_median": float(np.median(noises)),
-    }
-
-
 def main() -> None:
     report: dict = {"real": {}, "phantom": {}}
     for name, paths in REAL.items():
         paths = [p for p in paths if p.exists()]
         if not paths:
             continue
-        sigmas, noises = [], []
-        for path in paths:
-            hu, spacing, _ = read_hu(path)
-            sigmas += edge_sigmas(hu, spacing[0])
-            noises.append(fat_noise(hu))
-        report["real"][name] = {"slices": len(paths), "pixel_mm": spacing[0], **_summary(sigmas, noises)}
+        slices = [(hu, spacing[0]) for hu, spacing, _ in map(read_hu, paths)]
+        report["real"][name] = {"slices": len(slices), "pixel_mm": slices[-1][1], **measure(slices)}
         print(name, report["real"][name], flush=True)
     for key, profile in DEVICES.items():
-        sigmas, noises = [], []
-        for seed in range(5):
-            image = make_slice(seed, key)
-            sigmas += edge_sigmas(image.hu, image.spacing_mm[0])
-            noises.append(fat_noise(image.hu))
         report["phantom"][key] = {
             "profile": f"{profile.manufacturer} {profile.model} {profile.kernel}",
             "blur_mm": profile.blur_mm,
             "noise_hu": profile.noise_hu,
             "pixel_mm": profile.spacing_mm,
-            **_summary(sigmas, noises),
+            **measure((image.hu, image.spacing_mm[0]) for image in (make_slice(seed, key) for seed in range(5))),
         }
         print(key, report["phantom"][key], flush=True)
     RESULTS.write_text(json.dumps(report, indent=2) + "\n")

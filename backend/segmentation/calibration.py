@@ -10,6 +10,8 @@ HU in 7x7 pixel windows wholly inside subcutaneous fat, the most uniform tissue 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 from scipy import ndimage, optimize, special
 
@@ -43,6 +45,7 @@ def edge_sigmas(hu: np.ndarray, spacing_mm: float, every_mm: float = 4.0) -> lis
     order = np.argsort(np.arctan2(rows - rows.mean(), cols - cols.mean()))
     rows, cols = rows[order][::step], cols[order][::step]
     t = np.arange(-6.0, 1.01, 0.1)  # mm along the inward normal: air side, edge, first mm of skin
+    coarse = np.arange(-4.0, 4.01, 0.25)  # mm either side of the pixel, to find the half-way crossing
     sigmas = []
     for r, c in zip(rows, cols, strict=True):
         n = np.array([gy[r, c], gx[r, c]])
@@ -50,7 +53,6 @@ def edge_sigmas(hu: np.ndarray, spacing_mm: float, every_mm: float = 4.0) -> lis
             continue
         n = n / np.linalg.norm(n)  # points into the body
         # the half-way crossing near this pixel, then the profile centred on it
-        coarse = np.arange(-4.0, 4.01, 0.25)
         values = ndimage.map_coordinates(
             image, [r + coarse / spacing_mm * n[0], c + coarse / spacing_mm * n[1]], order=1, mode="nearest"
         )
@@ -86,3 +88,21 @@ def fat_noise(hu: np.ndarray, window: int = 7) -> float:
     sq = ndimage.uniform_filter(image * image, window)
     sd = np.sqrt(np.maximum(sq - mean * mean, 0))
     return float(np.median(sd[whole])) if whole.any() else float("nan")
+
+
+def measure(slices: Iterable[tuple[np.ndarray, float]]) -> dict:
+    """Sharpness and noise of a series: edge sigmas pooled over its (hu, pixel spacing mm) slices, their
+    median and interquartile range, and the median of the slices' fat noise."""
+    sigmas: list[float] = []
+    noises: list[float] = []
+    for hu, spacing_mm in slices:
+        sigmas += edge_sigmas(hu, spacing_mm)
+        noises.append(fat_noise(hu))
+    if not noises:
+        raise ValueError("no slices to measure")
+    return {
+        "edge_sigma_mm_median": float(np.median(sigmas)) if sigmas else None,
+        "edge_sigma_mm_iqr": [float(np.percentile(sigmas, 25)), float(np.percentile(sigmas, 75))] if sigmas else None,
+        "edge_points": len(sigmas),
+        "fat_noise_hu_median": float(np.median(noises)),
+    }

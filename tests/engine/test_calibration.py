@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from segmentation.calibration import edge_sigmas, fat_noise
+from segmentation.calibration import edge_sigmas, fat_noise, measure
 from segmentation.devices import DEVICES
 from segmentation.dicom_io import read_hu
 from segmentation.phantom import make_slice
@@ -39,19 +39,15 @@ def test_phantom_edges_show_the_profile_blur(key):
 
 def test_device_profiles_are_as_sharp_and_noisy_as_real_scanners():
     corpus.skip_module_without_real_ct()
-    real_sigma, real_noise = {}, {}
     series = {"ge": sorted(corpus.GE_LIVER.glob("0*.dcm")), "siemens": sorted(corpus.SIEMENS_SERIES.glob("CT.*"))[:4]}
-    for name, paths in series.items():
-        sigmas, noises = [], []
-        for path in paths:
-            hu, spacing, _ = read_hu(path)
-            sigmas += edge_sigmas(hu, spacing[0])
-            noises.append(fat_noise(hu))
-        real_sigma[name], real_noise[name] = float(np.median(sigmas)), float(np.median(noises))
-    # B is a GE LightSpeed STANDARD reconstruction, as the real GE series is
-    b = make_slice(0, "B")
-    assert np.median(edge_sigmas(b.hu, b.spacing_mm[0])) == pytest.approx(real_sigma["ge"], rel=0.15)
-    for key in DEVICES:  # no profile much softer than a real scanner, and none quieter than the quietest
+    real = {name: measure((hu, spacing[0]) for hu, spacing, _ in map(read_hu, paths)) for name, paths in series.items()}
+    softest = max(r["edge_sigma_mm_median"] for r in real.values())
+    quietest = min(r["fat_noise_hu_median"] for r in real.values())
+    for key in DEVICES:
         image = make_slice(0, key)
-        assert np.median(edge_sigmas(image.hu, image.spacing_mm[0])) < 1.4 * max(real_sigma.values()), key
-        assert fat_noise(image.hu) > 0.6 * min(real_noise.values()), key
+        phantom = measure([(image.hu, image.spacing_mm[0])])
+        if key == "B":  # B is a GE LightSpeed STANDARD reconstruction, as the real GE series is
+            assert phantom["edge_sigma_mm_median"] == pytest.approx(real["ge"]["edge_sigma_mm_median"], rel=0.15)
+        # no profile much softer than a real scanner, and none quieter than the quietest
+        assert phantom["edge_sigma_mm_median"] < 1.4 * softest, key
+        assert phantom["fat_noise_hu_median"] > 0.6 * quietest, key
