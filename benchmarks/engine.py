@@ -89,6 +89,9 @@ class Plan:
     forgetting_k: int = 10
     replay_per_device: int = 4
     forgetting_replay: tuple[bool, ...] = (False, True)  # the sequence without and with replay
+    # early stopping of each step in the sequence on its K images and the replay images (every device seen
+    # so far), instead of on its K images alone
+    validate_seen: bool = False
     timing_reps: int = 10
 
 
@@ -160,6 +163,7 @@ def seconds_per_step(plan: Plan, arch: str, device: str, batch_size: int = 4, re
     size, crop = plan.preprocess.size, _crop(plan, arch)
     model = build(arch, 3, img_size=size, **ARCH_KWARGS.get(arch, {})).to(torch_device)
     optimiser = torch.optim.AdamW(model.parameters(), lr=1e-4)
+    step_model = torch.compile(model) if plan.base.compile else model
     loss_fn = DiceCELoss(softmax=True, batch=True)
     generator = torch.Generator().manual_seed(0)
     images = torch.rand(batch_size, 1, size, size, generator=generator) * 2 - 1
@@ -169,12 +173,14 @@ def seconds_per_step(plan: Plan, arch: str, device: str, batch_size: int = 4, re
         started = time.perf_counter()
         batch, targets = augment(images, labels, AugmentConfig(), generator)
         if crop is not None and crop < size:
-            batch, targets = batch[..., :crop, :crop], targets[..., :crop, :crop]
+            batch, targets = batch[..., :crop, :crop].contiguous(), targets[..., :crop, :crop].contiguous()
         optimiser.zero_grad()
-        loss_fn(model(batch.to(torch_device)), targets.to(torch_device)).backward()
+        loss_fn(step_model(batch.to(torch_device)), targets.to(torch_device)).backward()
         optimiser.step()
         if torch_device.type == "cuda":
             torch.cuda.synchronize()
+        if rep == 0:  # with compile: the compilation (cold, or from inductor's disk cache)
+            _FIRST_STEP_SECONDS[arch, device] = time.perf_counter() - started
         if rep >= 3:
             times.append(time.perf_counter() - started)
     return float(np.median(times))
@@ -210,10 +216,15 @@ def _data(plan: Plan, upper: bool = False) -> dict[str, dict[str, list]]:
     }
 
 
-def _score(path: Path, samples: list, threads: int, device: str) -> dict:
+def _score(path: Path, samples: list, threads: int, device: str, flip: bool = True) -> dict:
+    """Muscle scores of the plain prediction and (`flip`) Dice and SMA error with flip averaging."""
     result = evaluate(Predictor(path, device=device, threads=threads), samples, with_hd95=True)
-    return {"dice": result.dice_mean, "dice_sd": result.dice_sd, "sma_error_median": result.sma_error_median,
-            "hd95_mm": result.hd95_mm_median}  # fmt: skip
+    scores = {"dice": result.dice_mean, "dice_sd": result.dice_sd, "sma_error_median": result.sma_error_median,
+              "hd95_mm": result.hd95_mm_median}  # fmt: skip
+    if flip:
+        flipped = evaluate(Predictor(path, device=device, threads=threads, flip=True), samples, with_hd95=False)
+        scores |= {"dice_flip": flipped.dice_mean, "sma_error_median_flip": flipped.sma_error_median}
+    return scores
 
 
 def _fit(samples, path: Path, config: TrainConfig, **kwargs) -> dict:
@@ -225,6 +236,7 @@ def _fit(samples, path: Path, config: TrainConfig, **kwargs) -> dict:
 
 
 _STEP_SECONDS: dict[tuple[str, str], float] = {}
+_FIRST_STEP_SECONDS: dict[tuple[str, str], float] = {}
 
 
 def _step_seconds(plan: Plan, arch: str, device: str) -> float:
@@ -279,6 +291,7 @@ def transfer_curve(
                 print(json.dumps({"arch": arch, **rows[-1]}), flush=True)
         curves[arch] = {
             "seconds_per_step": step_s,
+            "first_step_seconds": _FIRST_STEP_SECONDS.get((arch, device)),
             "base_training": base_fit,
             "base_on_A": _score(base, data["A"]["test"], threads, device),
             "rows": rows,
@@ -311,7 +324,7 @@ def forgetting(plan: Plan, data: dict, work: Path, device: str, threads: int, ar
     """A (the headline base model), then B, C, D in turn with forgetting_k images each."""
     step_s = _step_seconds(plan, arch, device)
     base = _base_path(work, arch, plan.headline_base_seconds)
-    first = {target: _score(base, data[target]["test"], threads, device)["dice"] for target in "ABCD"}
+    first = {target: _score(base, data[target]["test"], threads, device, flip=False)["dice"] for target in "ABCD"}
     matrices = {}
     for replay_on in plan.forgetting_replay:
         rows, parent, seen = [first], base, ["A"]
@@ -319,8 +332,12 @@ def forgetting(plan: Plan, data: dict, work: Path, device: str, threads: int, ar
             path = work / f"forget-{replay_on}-{key}.pt"
             config = _config(plan.finetune, plan, arch, device, plan.forgetting_seconds, step_s, seed=step)
             replay = [s for prior in seen for s in data[prior]["train"][: plan.replay_per_device]] if replay_on else []
-            _fit(data[key]["train"][: plan.forgetting_k], path, config, parent=parent, replay=replay)
-            rows.append({target: _score(path, data[target]["test"], threads, device)["dice"] for target in "ABCD"})
+            images = data[key]["train"][: plan.forgetting_k]
+            val = [*images, *replay] if plan.validate_seen else ()
+            _fit(images, path, config, parent=parent, replay=replay, val_samples=val)
+            rows.append(
+                {target: _score(path, data[target]["test"], threads, device, flip=False)["dice"] for target in "ABCD"}
+            )
             print(json.dumps({"forgetting": arch, "replay": replay_on, "after": key, **rows[-1]}), flush=True)
             parent, seen = path, [*seen, key]
         matrices["with_replay" if replay_on else "without_replay"] = rows
@@ -437,6 +454,9 @@ def summary(report: dict) -> dict:
             if k in by_k:
                 rows[name] |= {f"k{k}_dice": by_k[k]["dice"], f"k{k}_sma_error_median": by_k[k]["sma_error_median"],
                                f"k{k}_finetune_s": by_k[k]["seconds"]}  # fmt: skip
+                if "dice_flip" in by_k[k]:
+                    rows[name] |= {f"k{k}_dice_flip": by_k[k]["dice_flip"],
+                                   f"k{k}_sma_error_median_flip": by_k[k]["sma_error_median_flip"]}  # fmt: skip
         if "inference" in report:
             rows[name]["infer_ms"] = report["inference"][arch]["channels_last_ms"]
     if "upper_bound_B" in report:
@@ -533,7 +553,7 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--torch-device", default="auto")
     parser.add_argument("--out", type=Path, default=RESULTS)
-    parser.add_argument("--keep", type=Path, default=None, help="copy the trained base models into this folder")
+    parser.add_argument("--keep", type=Path, default=None, help="copy every trained model into this folder")
     parser.add_argument(
         "--headline-base", type=Path, default=None,
         help="an earlier run's kept headline base (--keep DIR: DIR/base-unet-900s.pt), used instead of training one",
@@ -556,6 +576,18 @@ def main(argv: list[str] | None = None) -> dict:
         "--grid", default=None, help="model grid MM,PX (e.g. 1.5,288) instead of the engine default 1.0 mm, 448 px"
     )
     parser.add_argument("--crop", type=int, default=None, help="training crop in model pixels (0: whole canvas)")
+    parser.add_argument("--compile", action="store_true", help="torch.compile the training steps (TrainConfig.compile)")
+    parser.add_argument(
+        "--net-options", type=json.loads, default=None,
+        help='network options (JSON) over the default architecture\'s, e.g. \'{"first_stride": 1}\' for the unet',
+    )  # fmt: skip
+    parser.add_argument(
+        "--parent-decay", type=float, default=None, help="fine-tunes decay toward the parent (TrainConfig.parent_decay)"
+    )
+    parser.add_argument(
+        "--validate-seen", action="store_true",
+        help="forgetting: each step validates on its K images and the replay images, not on its K images alone",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     sections = tuple(args.sections.split(","))
     unknown = sorted(set(sections) - set(SECTIONS))
@@ -582,6 +614,17 @@ def main(argv: list[str] | None = None) -> dict:
         plan = replace(plan, finetune=replace(plan.finetune, replay_fraction=args.replay_fraction))
     if args.replay_only:
         plan = replace(plan, forgetting_replay=(True,))
+    if args.compile:
+        plan = replace(plan, base=replace(plan.base, compile=True), finetune=replace(plan.finetune, compile=True))
+    if args.net_options:
+        target = archs[0] if archs and len(archs) == 1 else DEFAULT_ARCH
+        ARCH_KWARGS[target] = {**ARCH_KWARGS.get(target, {}), **args.net_options}
+    if args.parent_decay is not None:
+        if args.parent_decay < 0:
+            parser.error(f"--parent-decay {args.parent_decay} must not be negative")
+        plan = replace(plan, finetune=replace(plan.finetune, parent_decay=args.parent_decay))
+    if args.validate_seen:
+        plan = replace(plan, validate_seen=True)
     if args.ks:
         plan = replace(plan, ks=tuple(int(k) for k in args.ks.split(",")))
     if args.grid:
@@ -604,6 +647,14 @@ def main(argv: list[str] | None = None) -> dict:
         suffix += f"-replay{args.replay_fraction:g}"
     if args.grid or args.crop is not None:
         suffix += f"-{plan.preprocess.spacing_mm:g}mm-crop{plan.crop or 0}"
+    if args.net_options:
+        suffix += "-" + "-".join(f"{k.replace('_', '')}{v}" for k, v in args.net_options.items())
+    if args.compile:
+        suffix += "-compile"
+    if args.parent_decay is not None:
+        suffix += f"-decay{args.parent_decay:g}"
+    if args.validate_seen:
+        suffix += "-validate-seen"
     data = _data(plan, upper="upper" in sections)
     report: dict = {
         "code_version": __version__,
@@ -664,7 +715,7 @@ def main(argv: list[str] | None = None) -> dict:
             report["inference"] = inference(plan, work, args.threads, trained, data["A"]["test"])
         if args.keep:
             args.keep.mkdir(parents=True, exist_ok=True)
-            report["kept"] = [shutil.copy2(path, args.keep / path.name) for path in sorted(work.glob("base-*.pt"))]
+            report["kept"] = [shutil.copy2(path, args.keep / path.name) for path in sorted(work.glob("*.pt"))]
     report["summary"] = summary(report)
     report["seconds"] = time.perf_counter() - started
     report["plots"] = plots(report, args.out, suffix)
@@ -685,7 +736,8 @@ def _plain(plan: Plan) -> dict:
                   headline_base_seconds=plan.headline_base_seconds,
                   headline_finetune_seconds=plan.headline_finetune_seconds,
                   forgetting_seconds=plan.forgetting_seconds,
-                  scratch_seconds=plan.scratch_seconds, epochs=plan.epochs, arch_kwargs=ARCH_KWARGS)  # fmt: skip
+                  scratch_seconds=plan.scratch_seconds, epochs=plan.epochs, arch_kwargs=ARCH_KWARGS,
+                  validate_seen=plan.validate_seen)  # fmt: skip
     return {**values, "preprocess": vars(plan.preprocess), "base": repr(plan.base), "finetune": repr(plan.finetune)}
 
 

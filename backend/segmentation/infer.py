@@ -61,7 +61,9 @@ class Predictor:
         arch: str | None = None,
         label_names: Sequence[str] | None = None,
         channels_last: bool = True,
+        flip: bool = False,
     ) -> None:
+        """flip: average the probabilities of the image and of its left-right mirror (twice the compute)."""
         if threads:
             torch.set_num_threads(threads)
         self.checkpoint = load_checkpoint(checkpoint_path, arch=arch, label_names=label_names)
@@ -70,6 +72,7 @@ class Predictor:
         self.model = load_model(self.checkpoint, checkpoint_path).to(self.device).eval()
         self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
         self.model = self.model.to(memory_format=self.memory_format)
+        self.flip = flip
 
     @property
     def label_names(self) -> tuple[str, ...]:
@@ -86,10 +89,16 @@ class Predictor:
                 _check_image(hu, spacing)
             prepared = [image_to_model(hu, spacing, self.spec.preprocess) for hu, spacing in chunk]
             batch = torch.stack([tensor for tensor, _ in prepared]).to(self.device)
-            logits = self.model(batch.contiguous(memory_format=self.memory_format))
-            probabilities = torch.softmax(logits.float(), 1).cpu()
+            probabilities = self._probabilities(batch).cpu()
             results += [self._finish(p, geometry) for p, (_, geometry) in zip(probabilities, prepared, strict=True)]
         return results
+
+    def _probabilities(self, batch: torch.Tensor) -> torch.Tensor:
+        probabilities = torch.softmax(self.model(batch.contiguous(memory_format=self.memory_format)).float(), 1)
+        if self.flip:
+            mirrored = batch.flip(-1).contiguous(memory_format=self.memory_format)
+            probabilities = (probabilities + torch.softmax(self.model(mirrored).float(), 1).flip(-1)) / 2
+        return probabilities
 
     def predict(self, hu: np.ndarray, spacing_mm: tuple[float, float]) -> Prediction:
         return self.predict_many([(hu, spacing_mm)])[0]

@@ -150,6 +150,7 @@ def test_a_checkpoint_records_every_network_option_not_just_the_ones_given(tmp_p
         "num_res_units": 1,
         "first_stride": 2,
         "norm": "instance",
+        "top_width": 0,
     }
     default = TrainConfig(arch="unet").spec()  # no options given: the benchmarked defaults
     assert default.net_kwargs == {"width": 16, "norm": "instance"} and default.build()
@@ -164,3 +165,51 @@ def test_the_fast_channel_argmax_agrees_with_torch_including_ties():
     probabilities = torch.softmax(torch.randn(3, 40, 50, generator=generator), 0)
     probabilities[:, 0, :3] = torch.tensor([[0.4, 0.3, 0.3], [0.4, 0.4, 0.2], [0.2, 0.3, 0.5]]).T  # ties
     assert torch.equal(channel_argmax(probabilities), probabilities.argmax(0))
+
+
+def _distance(weights: dict, reference: dict) -> float:
+    return float(sum(((weights[name] - reference[name]).float() ** 2).sum() for name in reference if "weight" in name))
+
+
+def test_parent_decay_keeps_a_fine_tune_near_its_parent(tmp_path, trained_checkpoint, tiny_samples, tiny_config):
+    new_device = phantom_samples_c()
+    parent = load_checkpoint(trained_checkpoint).state_dict
+    distances = {}
+    for decay in (0.0, 100.0):
+        path = tmp_path / f"child-{decay}.pt"
+        train(new_device, path, tiny_config(epochs=2, parent_decay=decay), parent=trained_checkpoint)
+        distances[decay] = _distance(load_checkpoint(path).state_dict, parent)
+    assert 0 < distances[100.0] < 0.5 * distances[0.0]
+    with pytest.raises(ValueError, match="parent_decay -1 must not be negative"):
+        tiny_config(parent_decay=-1)
+
+
+def phantom_samples_c():
+    from segmentation.cohort import phantom_samples
+
+    return phantom_samples("C", range(2), matrix=96)
+
+
+def test_compiled_training_learns_what_eager_training_learns(tmp_path, tiny_samples, tiny_config):
+    eager, compiled = tmp_path / "eager.pt", tmp_path / "compiled.pt"
+    config = tiny_config(epochs=1, steps_per_epoch=3)
+    train(tiny_samples[:2], eager, config)
+    train(tiny_samples[:2], compiled, tiny_config(epochs=1, steps_per_epoch=3, compile=True))
+    first, second = load_checkpoint(eager).state_dict, load_checkpoint(compiled).state_dict
+    assert first.keys() == second.keys()  # the plain module's names, loadable without torch.compile
+    for name, tensor in first.items():
+        assert torch.allclose(tensor, second[name], atol=1e-4), name
+    sample = tiny_samples[5]
+    assert Predictor(compiled, device="cpu").predict(sample.hu, sample.spacing_mm).mask.shape == sample.hu.shape
+
+
+def test_flip_averaging_predicts_the_mirror_image_as_the_mirror_of_its_mask(trained_checkpoint, tiny_samples):
+    sample = tiny_samples[5]
+    plain = Predictor(trained_checkpoint, device="cpu")
+    flipped = Predictor(trained_checkpoint, device="cpu", flip=True)
+    both = flipped.predict(sample.hu, sample.spacing_mm)
+    mirrored = flipped.predict(np.ascontiguousarray(sample.hu[:, ::-1]), sample.spacing_mm)
+    assert np.allclose(mirrored.probabilities, both.probabilities[:, :, ::-1], atol=1e-5)
+    one = plain.predict(sample.hu, sample.spacing_mm)
+    other = plain.predict(np.ascontiguousarray(sample.hu[:, ::-1]), sample.spacing_mm)
+    assert np.allclose(both.probabilities, (one.probabilities + other.probabilities[:, :, ::-1]) / 2, atol=1e-5)
