@@ -386,6 +386,7 @@ def inference(plan: Plan, work: Path, threads: int, trained: dict[str, Path], te
     coarse = PreprocessConfig(spacing_mm=2.25, size=192)
     variants = {arch: (arch, kwargs, plan.preprocess) for arch, kwargs in ARCH_KWARGS.items()}  # even untrained
     variants["vnet_width16"] = ("vnet", {"width": 16}, plan.preprocess)
+    variants["unet_top_width8"] = ("unet", {**ARCH_KWARGS["unet"], "top_width": 8}, plan.preprocess)
     if plan.preprocess != coarse:
         for arch in ("unet", "vnet", "swin_unetr"):
             variants[f"{arch}_2.25mm_192px"] = (arch, ARCH_KWARGS[arch], coarse)
@@ -394,6 +395,9 @@ def inference(plan: Plan, work: Path, threads: int, trained: dict[str, Path], te
         for layout in ("channels_last", "contiguous"):
             predictor = Predictor(path, device="cpu", threads=threads, channels_last=layout == "channels_last")
             row[f"{layout}_ms"] = _time_predictor(predictor, image.hu, image.spacing_mm, plan.timing_reps)
+        if arch == DEFAULT_ARCH:  # flip averaging runs the network twice
+            predictor = Predictor(path, device="cpu", threads=threads, flip=True)
+            row["channels_last_flip_ms"] = _time_predictor(predictor, image.hu, image.spacing_mm, plan.timing_reps)
         if name in trained:
             for layout in ("channels_last", "contiguous"):
                 predictor = Predictor(

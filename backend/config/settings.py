@@ -184,6 +184,11 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 4 * 3600)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 4 * 3600 - 60)
 MUSCLESEED_TORCH_DEVICE = env_str("TORCH_DEVICE", "auto")  # auto: CUDA when available, else CPU
 MUSCLESEED_TORCH_THREADS = env_int("TORCH_THREADS", 2)
+# predictions average each slice with its mirror image (muscle Dice +0.004-0.012 on the phantom, twice the network
+# time: benchmarks/engine.py dice_flip and channels_last_flip_ms)
+MUSCLESEED_PREDICT_FLIP = env_bool("PREDICT_FLIP", True)
+# torch.compile training steps: ~1.4x faster steps after about a minute of compilation the first time on a machine
+MUSCLESEED_TORCH_COMPILE = env_bool("TORCH_COMPILE", False)
 JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 30 * 60)  # no heartbeat for this long: the worker is gone
 JOB_UNSENT_SECONDS = env_int("JOB_UNSENT_SECONDS", 60)  # queued without a task id this long: send it again
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)

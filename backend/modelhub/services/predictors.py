@@ -16,6 +16,7 @@ def _predictor(weights_path: str, checksum: str) -> Predictor:
         storage.media_path(weights_path),
         device=settings.MUSCLESEED_TORCH_DEVICE,
         threads=settings.MUSCLESEED_TORCH_THREADS,
+        flip=settings.MUSCLESEED_PREDICT_FLIP,
     )
 
 

@@ -120,6 +120,7 @@ def _config(version: ModelVersion, opts: TrainingOptions) -> TrainConfig:
         seed=opts.seed,
         device=settings.MUSCLESEED_TORCH_DEVICE,
         threads=settings.MUSCLESEED_TORCH_THREADS,
+        compile=settings.MUSCLESEED_TORCH_COMPILE,
     )
 
 
