@@ -191,27 +191,44 @@ def phantom_samples_c():
 
 
 def test_compiled_training_learns_what_eager_training_learns(tmp_path, tiny_samples, tiny_config):
-    eager, compiled = tmp_path / "eager.pt", tmp_path / "compiled.pt"
-    config = tiny_config(epochs=1, steps_per_epoch=3)
-    train(tiny_samples[:2], eager, config)
-    train(tiny_samples[:2], compiled, tiny_config(epochs=1, steps_per_epoch=3, compile=True))
-    first, second = load_checkpoint(eager).state_dict, load_checkpoint(compiled).state_dict
-    assert first.keys() == second.keys()  # the plain module's names, loadable without torch.compile
-    for name, tensor in first.items():
-        assert torch.allclose(tensor, second[name], atol=1e-4), name
+    paths = {name: tmp_path / f"{name}.pt" for name in ("untrained", "eager", "compiled")}
+    train(tiny_samples[:2], paths["untrained"], tiny_config(epochs=1, steps_per_epoch=1, learning_rate=1e-9))
+    train(tiny_samples[:2], paths["eager"], tiny_config(steps_per_epoch=6))
+    train(tiny_samples[:2], paths["compiled"], tiny_config(steps_per_epoch=6, compile=True))
+    weights = {name: load_checkpoint(path).state_dict for name, path in paths.items()}
+    assert weights["eager"].keys() == weights["compiled"].keys()  # the plain module's names: no torch.compile needed
     sample = tiny_samples[5]
-    assert Predictor(compiled, device="cpu").predict(sample.hu, sample.spacing_mm).mask.shape == sample.hu.shape
+    muscle = {
+        name: Predictor(path, device="cpu").predict(sample.hu, sample.spacing_mm).probabilities[1]
+        for name, path in paths.items()
+    }
+    # fused kernels round differently and Adam's normalised steps carry that into the weights; both must still
+    # learn the same model, much closer to each other than to where they started
+    learnt = np.abs(muscle["eager"] - muscle["untrained"]).max()
+    assert np.abs(muscle["compiled"] - muscle["eager"]).max() < 0.1 * learnt
 
 
-def test_flip_averaging_mirrors_muscle_but_keeps_the_liver_on_its_side(trained_checkpoint, tiny_samples):
+def test_flip_averaging_mirrors_muscle_but_keeps_the_liver_on_its_side(
+    tmp_path, trained_checkpoint, tiny_samples, tiny_config
+):
+    from segmentation.cohort import Sample
+
     sample = tiny_samples[5]
+    spacing = (4.0, 4.0)  # 96 px x 4 mm fill the 64 px x 6 mm canvas exactly: the image's mirror is the canvas's
     hu, mirror = sample.hu, np.ascontiguousarray(sample.hu[:, ::-1])
     plain = Predictor(trained_checkpoint, device="cpu")
-    one = plain.predict(hu, sample.spacing_mm).probabilities
-    other = plain.predict(mirror, sample.spacing_mm).probabilities
-    both = Predictor(trained_checkpoint, device="cpu", flip=True).predict(hu, sample.spacing_mm).probabilities
+    one = plain.predict(hu, spacing).probabilities
+    both = Predictor(trained_checkpoint, device="cpu", flip=True).predict(hu, spacing).probabilities
     assert np.allclose(both.sum(0), 1, atol=1e-5)
-    assert np.allclose(both[2], one[2], atol=1e-5)  # liver: the plain pass's
-    averaged = (one[:2] + other[:2, :, ::-1]) / 2  # background and muscle: the mean of image and mirror
-    assert np.allclose(both[:2], averaged * one[:2].sum(0) / averaged.sum(0), atol=1e-4)
-    assert not np.allclose(both[1], one[1], atol=1e-3)  # the mirror pass changed something
+    assert np.allclose(both[2], one[2], atol=1e-6)  # liver: the plain pass's alone
+    assert np.abs(both[1] - one[1]).max() > 0.01  # muscle: the mirror pass changed it
+
+    # with mirror-symmetric labels only, the probabilities are the mean of the image's and its mirror's
+    symmetric = tmp_path / "muscle-only.pt"
+    muscle_only = [Sample(s.hu, np.minimum(s.labels, 1), s.spacing_mm) for s in tiny_samples[:2]]
+    train(muscle_only, symmetric, tiny_config(epochs=1, label_names=("background", "muscle")))
+    plain = Predictor(symmetric, device="cpu")
+    one, other = plain.predict(hu, spacing).probabilities, plain.predict(mirror, spacing).probabilities[:, :, ::-1]
+    both = Predictor(symmetric, device="cpu", flip=True).predict(hu, spacing).probabilities
+    assert np.allclose(both, (one + other) / 2, atol=1e-5)
+    assert np.abs(one - other).max() > 0.01
