@@ -504,12 +504,15 @@ def plots(report: dict, folder: Path, suffix: str) -> list[str]:
     if "inference" not in report:
         return written
     timing = report["inference"]
-    figure, axis = plt.subplots(figsize=(7, 4))
+    figure, axis = plt.subplots(figsize=(9, 4.5))
     timed = [name for name, row in timing.items() if isinstance(row, dict) and "channels_last_ms" in row]
-    names = ["monai_vnet eager 512", *timed]
+    flipped = [name for name in timed if "channels_last_flip_ms" in timing[name]]
+    names = ["monai_vnet eager 512", *timed, *(f"{name} + flip" for name in flipped)]
     values = [timing["monai_vnet_eager_512_ms"]] + [timing[name]["channels_last_ms"] for name in timed]
+    values += [timing[name]["channels_last_flip_ms"] for name in flipped]
     axis.bar(names, values)
     axis.tick_params(axis="x", labelrotation=35, labelsize=7)
+    plt.setp(axis.get_xticklabels(), ha="right", rotation_mode="anchor")
     axis.axhline(100, color="red", ls=":", label="100 ms target")
     axis.set(ylabel=f"ms per 512x512 slice, {timing['threads']} threads", yscale="log")
     axis.legend()
