@@ -5,8 +5,8 @@
     python benchmarks/engine.py              # all four architectures (~105 min on 2 CPU cores)
 
 Writes benchmarks/results/engine[-quick|-medium].json and PNG plots beside it. Runs on CUDA when available
-(--torch-device overrides); inference is always timed on CPU with --threads threads. --keep DIR keeps the
-trained base models (for benchmarks/onnx_inference.py --checkpoint DIR/base-unet-900s.pt, or for
+(--torch-device overrides); inference is always timed on CPU with --threads threads. --keep DIR keeps every
+trained model (for benchmarks/onnx_inference.py --checkpoint DIR/base-unet-900s.pt, or for
 --headline-base DIR/base-unet-900s.pt, which starts the headline and forgetting sections from that base
 instead of training one: --sections forgetting --headline-base ... --replay-only --replay-fraction 0.5
 tries another replay share in a few minutes).

@@ -90,7 +90,7 @@ class TrainConfig:
     threads: int | None = None  # torch CPU threads; None leaves torch's setting alone
     # torch.compile the training steps: a UNet step 1.46x faster on 2 CPU cores (0.106 vs 0.155 s) after
     # ~50 s of compilation the first time on a machine, ~3 s once inductor's disk cache holds the graph
-    # (benchmarks/results/engine-compile.json); validation and checkpoints use the plain module
+    # (engine-headline-forgetting-compile.json: first step 54 s cold); validation and checkpoints use the plain module
     compile: bool = False
 
     def __post_init__(self) -> None:
