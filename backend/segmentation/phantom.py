@@ -130,7 +130,10 @@ def _body(canvas: _Canvas, rng: np.random.Generator, subject: Subject) -> _Body:
     fat0 = max(4.0, 4 + 1.6 * (bmi - 18) + rng.normal(0, 3) + (4 if subject.sex == "F" else 0))
     harmonics = rng.normal(0, 0.15, 3)
     fat = fat0 * (1 + 0.3 * np.cos(phi) + harmonics[0] * np.sin(2 * phi) + harmonics[1] * np.cos(3 * phi))
-    wall0 = (15 if subject.sex == "M" else 11) * (1 - 0.004 * (subject.age - 40)) * rng.normal(1, 0.1)
+    # wall and back muscle sizes give adult L3 muscle (benchmarks/phantom_anatomy.py, 200 subjects: SMA 159 cm2 in
+    # men, 109 in women; SMI 51 and 41; Prado's cut-offs flag 53% and 34%); they were a third smaller until
+    # 2026-11-30, when every phantom subject was flagged sarcopenic
+    wall0 = (21 if subject.sex == "M" else 16) * (1 - 0.004 * (subject.age - 40)) * rng.normal(1, 0.1)
     taper = np.clip((0.72 * np.pi - np.abs(phi)) / 0.25, 0, 1) ** 0.5
     wall = wall0 * taper * (1 + harmonics[2] * np.cos(2 * phi))
     return _Body(a, b, depth, phi, fat.astype(np.float32), wall.astype(np.float32))
@@ -348,7 +351,7 @@ def clean_slice(subject_seed: int, profile: DeviceProfile, level: str = "L3") ->
     cavity = deep & (body.depth > SKIN_MM + body.fat + body.wall)
     canvas.hu[cavity] = fat_hu + 8
     muscle_hu = _muscle_hu(rng, subject, profile.contrast)
-    size = (1.1 if subject.sex == "M" else 0.9) * (1 - 0.004 * (subject.age - 40)) * rng.normal(1, 0.07)
+    size = (1.35 if subject.sex == "M" else 1.1)  # back muscles: see _body's wall0 * (1 - 0.004 * (subject.age - 40)) * rng.normal(1, 0.07)
     yv = _vertebra_y(body, canvas, deep, size)
     if level == "liver":
         _paint_liver_level_organs(canvas, body, cavity, yv, rng, profile.contrast)

@@ -37,7 +37,8 @@ def test_it_paints_muscle_and_liver_at_the_liver_level():
 def test_hu_thresholding_alone_cannot_segment_muscle():
     images = [make_slice(seed, "A", matrix=128) for seed in range(3)]
     _, best_dice = best_threshold_baseline([i.hu for i in images], [i.labels for i in images])
-    assert best_dice < 0.82  # trained models reach > 0.9
+    # 0.85 here; at full matrix 0.81 on A and 0.75 on B, where trained models reach 0.90-0.95
+    assert best_dice < 0.87
 
 
 def test_it_writes_real_dicom_that_reads_back_as_the_same_hu(tmp_path):
@@ -76,3 +77,22 @@ def test_fat_planes_between_wall_muscles_are_visible_on_every_device(key):
     planes = ndimage.binary_closing(muscle, iterations=3) & ~muscle & (image.labels == 0)
     assert planes.sum() > 0.02 * muscle.sum()
     assert image.hu[muscle].mean() - image.hu[planes].mean() > 35
+
+
+def test_phantom_muscle_is_adult_sized_so_sarcopenia_flags_are_not_universal():
+    """The cohort a clinician sees in the demo: SMI like adult CT cohorts, flagged by Prado's cut-offs at
+    rates like cancer cohorts, not all (the phantom's muscle was once a third too small: 100% flagged)."""
+    from segmentation.composition import measure
+
+    by_sex: dict[str, list] = {"M": [], "F": []}
+    for seed in range(40):
+        image = make_slice(seed, "A", matrix=256)
+        subject = image.subject
+        result = measure(image.hu, image.labels, image.spacing_mm, height_m=subject.height_m, sex=subject.sex,
+                         weight_kg=subject.weight_kg)  # fmt: skip
+        prado = next(flag for flag in result.flags if flag.name == "sarcopenia" and "Prado" in flag.reference)
+        by_sex[subject.sex].append((result.smi_cm2_m2, prado.flagged))
+    men, women = (np.array(by_sex[sex], dtype=float) for sex in ("M", "F"))
+    assert 45 < men[:, 0].mean() < 58 and 35 < women[:, 0].mean() < 46
+    flagged = np.concatenate([men[:, 1], women[:, 1]]).mean()
+    assert 0.2 < flagged < 0.8
