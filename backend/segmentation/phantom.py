@@ -351,7 +351,8 @@ def clean_slice(subject_seed: int, profile: DeviceProfile, level: str = "L3") ->
     cavity = deep & (body.depth > SKIN_MM + body.fat + body.wall)
     canvas.hu[cavity] = fat_hu + 8
     muscle_hu = _muscle_hu(rng, subject, profile.contrast)
-    size = (1.35 if subject.sex == "M" else 1.1)  # back muscles: see _body's wall0 * (1 - 0.004 * (subject.age - 40)) * rng.normal(1, 0.07)
+    # back muscle size: adult L3 muscle, see wall0 in _body
+    size = (1.35 if subject.sex == "M" else 1.1) * (1 - 0.004 * (subject.age - 40)) * rng.normal(1, 0.07)
     yv = _vertebra_y(body, canvas, deep, size)
     if level == "liver":
         _paint_liver_level_organs(canvas, body, cavity, yv, rng, profile.contrast)
