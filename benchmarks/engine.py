@@ -41,7 +41,7 @@ from segmentation.cohort import phantom_samples  # noqa: E402
 from segmentation.evaluate import evaluate, threshold_baseline  # noqa: E402
 from segmentation.infer import Predictor  # noqa: E402
 from segmentation.metrics import dice, relative_sma_error  # noqa: E402
-from segmentation.networks import DEFAULT_OPTIONS, build  # noqa: E402
+from segmentation.networks import DEFAULT_OPTIONS, FIXED_INPUT_SIZE, build  # noqa: E402
 from segmentation.phantom import make_slice  # noqa: E402
 from segmentation.preprocess import (  # noqa: E402
     PreprocessConfig,
@@ -55,8 +55,6 @@ from segmentation.train import DEFAULT_CROP, TrainConfig, resolve_device, train 
 RESULTS = Path(__file__).resolve().parent / "results"
 # each architecture exactly as the product builds it by default (networks.DEFAULT_OPTIONS)
 ARCH_KWARGS = {arch: dict(DEFAULT_OPTIONS.get(arch, {})) for arch in ("unet", "vnet", "unetr", "swin_unetr")}
-# UNETR's position embeddings fix its input size: it trains on whole canvases, never on crops
-WHOLE_CANVAS_ONLY = ("unetr",)
 # "upper": the headline recipe trained on device B's own images, what transfer could reach at best there
 SECTIONS = ("ceiling", "headline", "forgetting", "upper", "transfer", "inference")
 
@@ -153,7 +151,7 @@ def _rss_mib() -> float:
 
 
 def _crop(plan: Plan, arch: str) -> int | None:
-    return None if arch in WHOLE_CANVAS_ONLY else plan.crop
+    return None if arch in FIXED_INPUT_SIZE else plan.crop
 
 
 def seconds_per_step(plan: Plan, arch: str, device: str, batch_size: int = 4, reps: int = 10) -> float:
@@ -216,14 +214,17 @@ def _data(plan: Plan, upper: bool = False) -> dict[str, dict[str, list]]:
     }
 
 
-def _score(path: Path, samples: list, threads: int, device: str, flip: bool = True) -> dict:
-    """Muscle scores of the plain prediction and (`flip`) Dice and SMA error with flip averaging."""
+def _score(path: Path, samples: list, threads: int, device: str, compare: bool = True) -> dict:
+    """Muscle scores of the plain prediction; with `compare`, also Dice and SMA error with flip averaging,
+    and those of the plain prediction on the whole canvas instead of the body box (body_crop=False)."""
     result = evaluate(Predictor(path, device=device, threads=threads), samples, with_hd95=True)
     scores = {"dice": result.dice_mean, "dice_sd": result.dice_sd, "sma_error_median": result.sma_error_median,
               "hd95_mm": result.hd95_mm_median}  # fmt: skip
-    if flip:
+    if compare:
         flipped = evaluate(Predictor(path, device=device, threads=threads, flip=True), samples, with_hd95=False)
         scores |= {"dice_flip": flipped.dice_mean, "sma_error_median_flip": flipped.sma_error_median}
+        whole = evaluate(Predictor(path, device=device, threads=threads, body_crop=False), samples, with_hd95=False)
+        scores |= {"dice_whole_canvas": whole.dice_mean, "sma_error_median_whole_canvas": whole.sma_error_median}
     return scores
 
 
@@ -324,7 +325,7 @@ def forgetting(plan: Plan, data: dict, work: Path, device: str, threads: int, ar
     """A (the headline base model), then B, C, D in turn with forgetting_k images each."""
     step_s = _step_seconds(plan, arch, device)
     base = _base_path(work, arch, plan.headline_base_seconds)
-    first = {target: _score(base, data[target]["test"], threads, device, flip=False)["dice"] for target in "ABCD"}
+    first = {target: _score(base, data[target]["test"], threads, device, compare=False)["dice"] for target in "ABCD"}
     matrices = {}
     for replay_on in plan.forgetting_replay:
         rows, parent, seen = [first], base, ["A"]
@@ -335,9 +336,8 @@ def forgetting(plan: Plan, data: dict, work: Path, device: str, threads: int, ar
             images = data[key]["train"][: plan.forgetting_k]
             val = [*images, *replay] if plan.validate_seen else ()
             _fit(images, path, config, parent=parent, replay=replay, val_samples=val)
-            rows.append(
-                {target: _score(path, data[target]["test"], threads, device, flip=False)["dice"] for target in "ABCD"}
-            )
+            scores = {target: _score(path, data[target]["test"], threads, device, compare=False) for target in "ABCD"}
+            rows.append({target: score["dice"] for target, score in scores.items()})
             print(json.dumps({"forgetting": arch, "replay": replay_on, "after": key, **rows[-1]}), flush=True)
             parent, seen = path, [*seen, key]
         matrices["with_replay" if replay_on else "without_replay"] = rows
@@ -398,6 +398,10 @@ def inference(plan: Plan, work: Path, threads: int, trained: dict[str, Path], te
         if arch == DEFAULT_ARCH:  # flip averaging runs the network twice
             predictor = Predictor(path, device="cpu", threads=threads, flip=True)
             row["channels_last_flip_ms"] = _time_predictor(predictor, image.hu, image.spacing_mm, plan.timing_reps)
+            predictor = Predictor(path, device="cpu", threads=threads, body_crop=False)
+            row["channels_last_whole_canvas_ms"] = _time_predictor(
+                predictor, image.hu, image.spacing_mm, plan.timing_reps
+            )
         if name in trained:
             for layout in ("channels_last", "contiguous"):
                 predictor = Predictor(
@@ -574,6 +578,10 @@ def main(argv: list[str] | None = None) -> dict:
     )
     parser.add_argument("--replay-only", action="store_true", help="the forgetting sequence with replay only")
     parser.add_argument(
+        "--replay-per-device", type=int, default=None,
+        help="training images kept from each earlier device for replay in the forgetting sequence (plan: 4)",
+    )  # fmt: skip
+    parser.add_argument(
         "--step-seconds", type=float, default=None,
         help="the default (or the one --archs) architecture's seconds per training step instead of measuring it: "
         "an earlier run's value repeats its step counts",
@@ -621,6 +629,10 @@ def main(argv: list[str] | None = None) -> dict:
         plan = replace(plan, finetune=replace(plan.finetune, replay_fraction=args.replay_fraction))
     if args.replay_only:
         plan = replace(plan, forgetting_replay=(True,))
+    if args.replay_per_device is not None:
+        if args.replay_per_device < 1:
+            parser.error(f"--replay-per-device {args.replay_per_device} must be at least 1")
+        plan = replace(plan, replay_per_device=args.replay_per_device)
     if args.compile:
         plan = replace(plan, base=replace(plan.base, compile=True), finetune=replace(plan.finetune, compile=True))
     if args.net_options:
@@ -652,6 +664,8 @@ def main(argv: list[str] | None = None) -> dict:
         suffix += "-" + "-".join(s for s in SECTIONS if s in sections)
     if args.replay_fraction is not None:
         suffix += f"-replay{args.replay_fraction:g}"
+    if args.replay_per_device is not None:
+        suffix += f"-replay{args.replay_per_device}perdevice"
     if args.grid or args.crop is not None:
         suffix += f"-{plan.preprocess.spacing_mm:g}mm-crop{plan.crop or 0}"
     if args.net_options:

@@ -83,7 +83,9 @@ def _subject(ds) -> dict:
 def _predict(args: argparse.Namespace) -> list[dict]:
     from .infer import Predictor
 
-    predictor = Predictor(args.checkpoint, device=args.torch_device, threads=args.threads, flip=args.flip)
+    predictor = Predictor(
+        args.checkpoint, device=args.torch_device, threads=args.threads, flip=args.flip, body_crop=args.body_crop
+    )
     rows = []
     for path in _dicom_files(args.inputs):
         hu, spacing, ds = read_hu(path)
@@ -105,7 +107,9 @@ def _evaluate(args: argparse.Namespace) -> dict:
     samples = read_cohort(args.data, device=args.device, split=args.split)
     if not samples:
         raise ValueError(f"no {args.split} images for device {args.device!r} in {args.data}")
-    predictor = Predictor(args.checkpoint, device=args.torch_device, threads=args.threads, flip=args.flip)
+    predictor = Predictor(
+        args.checkpoint, device=args.torch_device, threads=args.threads, flip=args.flip, body_crop=args.body_crop
+    )
     return {"model": evaluate(predictor, samples).as_dict(), "hu_threshold_baseline": threshold_baseline(samples)}
 
 
@@ -127,6 +131,10 @@ def _flip(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--no-flip", dest="flip", action="store_false",
         help="one network pass per slice instead of averaging it with its mirror image (twice as fast)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--no-body-crop", dest="body_crop", action="store_false",
+        help="run the network on the whole model canvas instead of the box around the body (slower, less accurate)",
     )  # fmt: skip
 
 

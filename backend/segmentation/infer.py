@@ -11,7 +11,8 @@ import numpy as np
 import torch
 
 from .checkpoint import load_checkpoint, load_model
-from .preprocess import image_to_model, probabilities_to_original
+from .networks import FIXED_INPUT_SIZE
+from .preprocess import body_box, image_to_model, probabilities_to_original
 from .train import resolve_device
 
 # labels whose anatomy is left-right symmetric, so that flip averaging (Predictor flip=True) may mirror them:
@@ -66,9 +67,14 @@ class Predictor:
         label_names: Sequence[str] | None = None,
         channels_last: bool = True,
         flip: bool = False,
+        body_crop: bool = True,
     ) -> None:
         """flip: average the image's probabilities with those of its left-right mirror, for the labels whose
-        anatomy is mirror-symmetric (MIRROR_SYMMETRIC); twice the network compute."""
+        anatomy is mirror-symmetric (MIRROR_SYMMETRIC); twice the network compute.
+
+        body_crop: run the network on the box around the body only (preprocess.body_box), background
+        outside it; about half the compute, and the normalisation statistics training saw. Ignored for
+        architectures of fixed input size (networks.FIXED_INPUT_SIZE)."""
         if threads:
             torch.set_num_threads(threads)
         self.checkpoint = load_checkpoint(checkpoint_path, arch=arch, label_names=label_names)
@@ -78,6 +84,7 @@ class Predictor:
         self.memory_format = torch.channels_last if channels_last else torch.contiguous_format
         self.model = self.model.to(memory_format=self.memory_format)
         self.flip = flip
+        self.body_crop = body_crop and self.spec.arch not in FIXED_INPUT_SIZE
         self._symmetric = torch.tensor([name in MIRROR_SYMMETRIC for name in self.spec.label_names])
 
     @property
@@ -100,6 +107,17 @@ class Predictor:
         return results
 
     def _probabilities(self, batch: torch.Tensor) -> torch.Tensor:
+        if not self.body_crop:
+            return self._network_probabilities(batch)
+        # each image its own box (bodies differ in size and place); background outside it
+        probabilities = batch.new_zeros((batch.shape[0], len(self.spec.label_names), *batch.shape[-2:]))
+        probabilities[:, 0] = 1.0
+        for index, image in enumerate(batch):
+            rows, cols = body_box(image, self.spec.preprocess)
+            probabilities[index, :, rows, cols] = self._network_probabilities(image[None, :, rows, cols])[0]
+        return probabilities
+
+    def _network_probabilities(self, batch: torch.Tensor) -> torch.Tensor:
         probabilities = torch.softmax(self.model(batch.contiguous(memory_format=self.memory_format)).float(), 1)
         if self.flip:
             mirrored = batch.flip(-1).contiguous(memory_format=self.memory_format)

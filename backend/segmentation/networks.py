@@ -1,4 +1,4 @@
-"""2D segmentation networks from MONAI: vnet (default), unet, unetr, swin_unetr."""
+"""2D segmentation networks from MONAI: unet (the default, segmentation.DEFAULT_ARCH), vnet, unetr, swin_unetr."""
 
 from __future__ import annotations
 
@@ -100,6 +100,10 @@ def _swin_unetr(n_classes: int, in_channels: int, img_size: int, feature_size: i
         in_channels, n_classes, feature_size=feature_size, spatial_dims=2, num_heads=(3, 6, 12, 24), window_size=7
     )
 
+
+# Architectures whose input size is fixed when built (UNETR's position embeddings): they always see the whole
+# canvas, in training (no crops) and in prediction (no body box).
+FIXED_INPUT_SIZE = frozenset({"unetr"})
 
 # Options used when a caller gives none (TrainConfig.net_kwargs=None): the benchmarked defaults.
 DEFAULT_OPTIONS: dict[str, dict] = {"unet": {"width": 16, "norm": "instance"}, "vnet": {"width": 8}}

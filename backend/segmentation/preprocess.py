@@ -126,6 +126,37 @@ def label_fractions_to_model(
     return canvas
 
 
+# Pixels at or above this HU are the body (fat is about -100, air -1000 even with noise); the box
+# around them is where the network runs (body_box).
+BODY_HU = -200.0
+
+
+def body_box(image: torch.Tensor, config: PreprocessConfig, margin: int = 8, multiple: int = 32) -> tuple[slice, slice]:
+    """Rows and columns of the (1, size, size) model input that hold the body (pixels >= BODY_HU), widened
+    by `margin` pixels and grown, centred, to a multiple of `multiple` (the networks halve the grid 4-5
+    times); the whole canvas when nothing reaches BODY_HU.
+
+    The networks train on crops of the canvas (TrainConfig.crop). Their instance normalisation takes its
+    statistics from what they see, so a whole canvas, half of it air, normalises unlike any training crop;
+    the body box is close to what training saw and holds half the pixels. Measured on the phantom
+    (benchmarks/engine.py, 1 mm grid): muscle Dice +0.006 to +0.011 on B after fine-tuning, +0.010 on A.
+    """
+    low, high = config.window
+    threshold = (min(max(BODY_HU, low), high) - low) / (high - low) * 2 - 1
+    body = image.reshape(image.shape[-2:]) > threshold
+    size = config.size
+    if not body.any():
+        return slice(0, size), slice(0, size)
+    spans = []
+    for occupied in (body.any(1), body.any(0)):
+        where = torch.nonzero(occupied).flatten()
+        first, last = int(where[0]) - margin, int(where[-1]) + 1 + margin
+        span = min(size, max(2 * multiple, -(-(last - first) // multiple) * multiple))
+        start = min(max(0, first - (span - (last - first)) // 2), size - span)
+        spans.append(slice(start, start + span))
+    return spans[0], spans[1]
+
+
 def probabilities_to_original(probabilities: torch.Tensor, geometry: Geometry) -> torch.Tensor:
     """(C, size, size) class probabilities -> (C, rows, cols) on the original grid."""
     background = torch.zeros(probabilities.shape[0], dtype=probabilities.dtype)

@@ -34,8 +34,8 @@ from .checkpoint import (
     save_checkpoint,
 )
 from .cohort import Sample
-from .networks import DEFAULT_OPTIONS, encoder_parameters
-from .preprocess import PreprocessConfig, image_to_model, label_fractions_to_model, labels_to_model
+from .networks import DEFAULT_OPTIONS, FIXED_INPUT_SIZE, encoder_parameters
+from .preprocess import PreprocessConfig, body_box, image_to_model, label_fractions_to_model, labels_to_model
 
 SCHEDULES = ("constant", "cosine")
 # 192 px windows of the 448 px canvas: a step costs what a whole 2.25 mm canvas did, at 1 mm pixels
@@ -82,7 +82,8 @@ class TrainConfig:
     # train on label fractions per model pixel (True) or on nearest-neighbour labels (False)
     soft_targets: bool = True
     # train on random crop x crop windows of the model canvas (None: the whole canvas); networks are
-    # convolutional, so a model trained on crops predicts whole canvases; a multiple of 32
+    # convolutional, so a model trained on crops predicts the box around the body (preprocess.body_box);
+    # a multiple of 32; ignored for architectures of fixed input size (networks.FIXED_INPUT_SIZE)
     crop: int | None = DEFAULT_CROP
     augmentation: AugmentConfig = field(default_factory=AugmentConfig)
     seed: int = 0
@@ -179,7 +180,8 @@ def _batch(
         labels = torch.where(which, replay.labels[replay_picks], labels)
     if config.augment:
         images, labels = augment(images, labels, config.augmentation, generator)
-    if config.crop is not None and config.crop < images.shape[-1]:
+    # a network of fixed input size (UNETR) cannot take crops: it trains on whole canvases
+    if config.crop is not None and config.crop < images.shape[-1] and config.arch not in FIXED_INPUT_SIZE:
         images, labels = _crop(images, labels, config.crop, generator)
     return images, labels
 
@@ -209,12 +211,27 @@ def mean_foreground_dice(predicted: torch.Tensor, target: torch.Tensor, n_classe
 
 
 @torch.inference_mode()
-def validate(model: nn.Module, data: _Tensors, device: torch.device, n_classes: int, batch: int = 8) -> float:
+def validate(
+    model: nn.Module,
+    data: _Tensors,
+    device: torch.device,
+    n_classes: int,
+    batch: int = 8,
+    body: PreprocessConfig | None = None,
+) -> float:
+    """Mean foreground Dice on the model grid. With `body` (the model's preprocessing), each image is
+    predicted in its body box, as Predictor does (preprocess.body_box); without, on the whole canvas."""
     model.eval()
-    predictions = [
-        model(data.images[i : i + batch].to(device)).argmax(1).cpu() for i in range(0, len(data.images), batch)
-    ]
-    return mean_foreground_dice(torch.cat(predictions), data.label_map, n_classes)
+    if body is None:
+        predictions = [
+            model(data.images[i : i + batch].to(device)).argmax(1).cpu() for i in range(0, len(data.images), batch)
+        ]
+        return mean_foreground_dice(torch.cat(predictions), data.label_map, n_classes)
+    predicted = torch.zeros(data.label_map.shape, dtype=torch.long)
+    for index, image in enumerate(data.images):
+        rows, cols = body_box(image, body)
+        predicted[index, rows, cols] = model(image[None, :, rows, cols].to(device)).argmax(1)[0].cpu()
+    return mean_foreground_dice(predicted, data.label_map, n_classes)
 
 
 @dataclass
@@ -335,6 +352,7 @@ def train(
     pool = _tensors(train_samples, spec.preprocess, n_classes, soft)
     replay_data = _tensors(replay, spec.preprocess, n_classes, soft) if replay else None
     val = _tensors(val_samples, spec.preprocess, n_classes, soft) if val_samples else pool
+    body = spec.preprocess if spec.arch not in FIXED_INPUT_SIZE else None  # validate as Predictor predicts
     model.to(device)
     step_model = torch.compile(model) if config.compile else model  # shares the parameters of `model`
     optimiser = _optimiser(model, config)
@@ -353,7 +371,7 @@ def train(
         loss = _run_epoch(
             step_model, optimiser, loss_fn, pool, replay_data, config, generator, device, state.epoch, anchor
         )
-        val_dice = validate(model, val, device, n_classes)
+        val_dice = validate(model, val, device, n_classes, body=body)
         state.epoch += 1
         if val_dice > state.best_dice + config.min_delta:
             state.best_dice, state.bad_epochs = val_dice, 0

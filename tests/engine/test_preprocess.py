@@ -78,3 +78,35 @@ def test_label_fractions_are_partial_volumes_that_map_back_closer_than_nearest_l
     from_fractions = probabilities_to_original(fractions, geometry).argmax(0).numpy()
     # fractions at least halve what the round trip loses (0.018 vs 0.037 Dice on this subject)
     assert 1 - dice(from_fractions, image.labels) < 0.5 * (1 - dice(from_nearest, image.labels))
+
+
+def test_the_body_box_holds_the_whole_body_in_a_smaller_box_the_networks_can_take():
+    from segmentation.preprocess import body_box
+
+    config = PreprocessConfig(spacing_mm=2.0, size=320)
+    image = make_slice(3, "A", matrix=256)  # 400 mm field of view: 200 px of the 320 px canvas
+    canvas, _ = image_to_model(image.hu, image.spacing_mm, config)
+    rows, cols = body_box(canvas, config)
+    body = canvas[0] > -0.6  # -200 HU in the -250..250 window
+    inside = torch.zeros_like(body)
+    inside[rows, cols] = True
+    assert body.any() and not (body & ~inside).any()  # every body pixel, including the table under it
+    for span in (rows, cols):
+        assert 0 <= span.start < span.stop <= config.size and (span.stop - span.start) % 32 == 0
+    assert (rows.stop - rows.start) * (cols.stop - cols.start) < 0.6 * config.size**2  # about half the work
+    # at least the margin around the body on every side that has room
+    where = torch.nonzero(body)
+    assert rows.start <= int(where[:, 0].min()) - 8 and rows.stop >= int(where[:, 0].max()) + 9
+    assert cols.start <= int(where[:, 1].min()) - 8 and cols.stop >= int(where[:, 1].max()) + 9
+
+
+def test_the_body_box_is_the_whole_canvas_without_a_body_and_stays_inside_at_the_edge():
+    from segmentation.preprocess import body_box
+
+    config = PreprocessConfig(spacing_mm=1.0, size=128)
+    air = torch.full((1, 128, 128), -1.0)
+    assert body_box(air, config) == (slice(0, 128), slice(0, 128))
+    corner = air.clone()
+    corner[0, 120:, :5] = 0.2  # tissue in a corner: the box is clamped into the canvas
+    rows, cols = body_box(corner, config)
+    assert rows == slice(64, 128) and cols == slice(0, 64)
