@@ -61,7 +61,8 @@ def export(predictor: Predictor, path: Path) -> None:
 
 
 def onnx_predictor(checkpoint: Path, onnx_path: Path, threads: int) -> Predictor:
-    predictor = Predictor(checkpoint, device="cpu", threads=threads, channels_last=False)
+    # the exported graph has the whole canvas's size: every path here runs on the whole canvas (body_crop=False)
+    predictor = Predictor(checkpoint, device="cpu", threads=threads, channels_last=False, body_crop=False)
     predictor.model = OnnxRuntimeNetwork(onnx_path, threads)
     return predictor
 
@@ -101,8 +102,10 @@ def main(argv: list[str] | None = None) -> dict:
     with tempfile.TemporaryDirectory() as folder:
         onnx_path = Path(folder) / "model.onnx"
         paths = {
-            "torch_channels_last": Predictor(args.checkpoint, device="cpu", threads=args.threads),
-            "torch_contiguous": Predictor(args.checkpoint, device="cpu", threads=args.threads, channels_last=False),
+            "torch_channels_last": Predictor(args.checkpoint, device="cpu", threads=args.threads, body_crop=False),
+            "torch_contiguous": Predictor(
+                args.checkpoint, device="cpu", threads=args.threads, channels_last=False, body_crop=False
+            ),
         }
         export(paths["torch_contiguous"], onnx_path)
         report["onnx_bytes"] = onnx_path.stat().st_size
