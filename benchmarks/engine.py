@@ -593,6 +593,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--crop", type=int, default=None, help="training crop in model pixels (0: whole canvas)")
     parser.add_argument("--compile", action="store_true", help="torch.compile the training steps (TrainConfig.compile)")
     parser.add_argument(
+        "--crop-in-body", action="store_true", help="training crops within the body's box (TrainConfig.crop_in_body)"
+    )
+    parser.add_argument(
         "--net-options", type=json.loads, default=None,
         help='network options (JSON) over the default architecture\'s, e.g. \'{"first_stride": 1}\' for the unet',
     )  # fmt: skip
@@ -635,6 +638,10 @@ def main(argv: list[str] | None = None) -> dict:
         plan = replace(plan, replay_per_device=args.replay_per_device)
     if args.compile:
         plan = replace(plan, base=replace(plan.base, compile=True), finetune=replace(plan.finetune, compile=True))
+    if args.crop_in_body:
+        plan = replace(
+            plan, base=replace(plan.base, crop_in_body=True), finetune=replace(plan.finetune, crop_in_body=True)
+        )
     if args.net_options:
         target = archs[0] if archs and len(archs) == 1 else DEFAULT_ARCH
         ARCH_KWARGS[target] = {**ARCH_KWARGS.get(target, {}), **args.net_options}
@@ -672,6 +679,8 @@ def main(argv: list[str] | None = None) -> dict:
         suffix += "-" + "-".join(f"{k.replace('_', '')}{v}" for k, v in args.net_options.items())
     if args.compile:
         suffix += "-compile"
+    if args.crop_in_body:
+        suffix += "-cropinbody"
     if args.parent_decay is not None:
         suffix += f"-decay{args.parent_decay:g}"
     if args.validate_seen:

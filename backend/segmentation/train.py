@@ -85,6 +85,9 @@ class TrainConfig:
     # convolutional, so a model trained on crops predicts the box around the body (preprocess.body_box);
     # a multiple of 32; ignored for architectures of fixed input size (networks.FIXED_INPUT_SIZE)
     crop: int | None = DEFAULT_CROP
+    # crops within the box around the body (preprocess.body_box) rather than anywhere in the canvas, where
+    # some are mostly air
+    crop_in_body: bool = False
     augmentation: AugmentConfig = field(default_factory=AugmentConfig)
     seed: int = 0
     device: str = "auto"  # "auto", "cpu", "cuda", "cuda:1", ...
@@ -182,17 +185,41 @@ def _batch(
         images, labels = augment(images, labels, config.augmentation, generator)
     # a network of fixed input size (UNETR) cannot take crops: it trains on whole canvases
     if config.crop is not None and config.crop < images.shape[-1] and config.arch not in FIXED_INPUT_SIZE:
-        images, labels = _crop(images, labels, config.crop, generator)
+        body = config.preprocess if config.crop_in_body else None
+        images, labels = _crop(images, labels, config.crop, generator, body)
     return images, labels
 
 
 def _crop(
-    images: torch.Tensor, labels: torch.Tensor, size: int, generator: torch.Generator
+    images: torch.Tensor,
+    labels: torch.Tensor,
+    size: int,
+    generator: torch.Generator,
+    body: PreprocessConfig | None = None,
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """One random size x size window per image (the same window for its labels)."""
-    room = images.shape[-1] - size + 1
-    starts = torch.randint(room, (images.shape[0], 2), generator=generator).tolist()
-    crops = [(slice(r, r + size), slice(c, c + size)) for r, c in starts]
+    """One random size x size window per image (the same window for its labels): anywhere in the canvas, or
+    with `body` (the model's preprocessing) within the box around the body, as far as the window fits."""
+    canvas = images.shape[-1]
+    if body is None:
+        starts = torch.randint(canvas - size + 1, (images.shape[0], 2), generator=generator).tolist()
+        crops = [(slice(r, r + size), slice(c, c + size)) for r, c in starts]
+        return _take(images, labels, crops)
+    crops = []
+    for image in images:
+        spans = [
+            (span.start, span.stop - size) if span.stop - span.start >= size
+            else ((span.start + span.stop - size) // 2,) * 2  # smaller than the window: centred on it
+            for span in body_box(image, body, margin=0, multiple=1)
+        ]  # fmt: skip
+        starts = []
+        for low, high in spans:
+            low, high = min(max(low, 0), canvas - size), min(max(high, 0), canvas - size)
+            starts.append(low + int(torch.randint(high - low + 1, (1,), generator=generator)))
+        crops.append((slice(starts[0], starts[0] + size), slice(starts[1], starts[1] + size)))
+    return _take(images, labels, crops)
+
+
+def _take(images: torch.Tensor, labels: torch.Tensor, crops: list) -> tuple[torch.Tensor, torch.Tensor]:
     cropped_images = torch.stack([image[..., rows, cols] for image, (rows, cols) in zip(images, crops, strict=True)])
     cropped_labels = torch.stack([label[..., rows, cols] for label, (rows, cols) in zip(labels, crops, strict=True)])
     return cropped_images, cropped_labels

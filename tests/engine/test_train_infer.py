@@ -288,3 +288,26 @@ def test_unetr_trains_and_predicts_on_the_whole_canvas(tmp_path, tiny_samples, t
     train(tiny_samples[:2], path, config)
     prediction = Predictor(path, device="cpu").predict(tiny_samples[5].hu, tiny_samples[5].spacing_mm)
     assert prediction.mask.shape == tiny_samples[5].hu.shape
+
+
+def test_crops_in_the_body_stay_within_its_box_and_plain_crops_roam_the_canvas():
+    from segmentation.preprocess import PreprocessConfig
+    from segmentation.train import _crop
+
+    config = PreprocessConfig(spacing_mm=1.0, size=128)
+    images = torch.full((64, 1, 128, 128), -1.0)
+    images[:, :, 70:120, 10:90] = 0.0  # the body: rows 70..119, columns 10..89
+    labels = torch.zeros(64, 3, 128, 128)
+    labels[:, 1] = images[:, 0] + 1  # 1 on the body: crops of labels follow crops of images
+
+    def body_pixels(crops):
+        return (crops > -1).flatten(1).sum(1)
+
+    generator = torch.Generator().manual_seed(0)
+    inside, inside_labels = _crop(images, labels, 32, generator, config)
+    assert (body_pixels(inside) == 32 * 32).all()  # every window lies wholly in the 50 x 80 body
+    assert torch.equal(inside_labels[:, 1], inside[:, 0] + 1)
+    anywhere, _ = _crop(images, labels, 32, generator)
+    assert (body_pixels(anywhere) < 32 * 32).sum() > 32  # most windows anywhere take in some air
+    wide, _ = _crop(images, labels, 96, generator, config)  # wider than the body: centred on it
+    assert (body_pixels(wide) == 50 * 80).all()
