@@ -540,11 +540,14 @@ def _transfer_plot(plt, report: dict, curves: dict, path: Path) -> str:
             if not rows:
                 continue
             axis.plot([r["k"] for r in rows], [r["dice"] for r in rows], style, label=f"{name} {mode}")
+            if mode == "transfer" and all("dice_flip" in r for r in rows):  # as the product predicts
+                axis.plot([r["k"] for r in rows], [r["dice_flip"] for r in rows], ":o", label=f"{name} + flip")
     axis.axhline(report["hu_threshold_baseline_B"]["dice_mean"], color="grey", ls=":", label="best HU threshold")
     if "upper_bound_B" in report:
         upper = report["upper_bound_B"]
         label = f"{upper['arch']} trained on {upper['train_images']} B images"
         axis.axhline(upper["on_B"]["dice"], color="black", ls="--", lw=0.8, label=label)
+    axis.plot([5, 10], [0.93, 0.95], "r*", ms=9, ls="none", label="targets (K=5, K=10)")
     axis.set(xlabel="SEED images K on device B", ylabel="muscle Dice on B test", title="Transfer A -> B")
     axis.legend(fontsize=7)
     return _save(figure, path)
