@@ -139,7 +139,8 @@ def body_box(image: torch.Tensor, config: PreprocessConfig, margin: int = 8, mul
     The networks train on crops of the canvas (TrainConfig.crop). Their instance normalisation takes its
     statistics from what they see, so a whole canvas, half of it air, normalises unlike any training crop;
     the body box is close to what training saw and holds half the pixels. Measured on the phantom
-    (benchmarks/engine.py, 1 mm grid): muscle Dice +0.006 to +0.011 on B after fine-tuning, +0.010 on A.
+    (benchmarks/results/engine-headline-compile.json, 1 mm grid): muscle Dice +0.005 to +0.014 on B after
+    fine-tuning with K = 1..20 images, +0.010 on A.
     """
     low, high = config.window
     threshold = (min(max(BODY_HU, low), high) - low) / (high - low) * 2 - 1

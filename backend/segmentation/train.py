@@ -86,7 +86,8 @@ class TrainConfig:
     # a multiple of 32; ignored for architectures of fixed input size (networks.FIXED_INPUT_SIZE)
     crop: int | None = DEFAULT_CROP
     # crops within the box around the body (preprocess.body_box) rather than anywhere in the canvas, where
-    # some are mostly air
+    # some are mostly air; measured (engine --crop-in-body, K=5 / K=10 on B with flip): 0.936 / 0.941 vs
+    # 0.937 / 0.938 without, within run-to-run noise, so off by default
     crop_in_body: bool = False
     augmentation: AugmentConfig = field(default_factory=AugmentConfig)
     seed: int = 0
