@@ -38,6 +38,8 @@ def variants(target: str = "B", reference: str = "A") -> dict[str, DeviceProfile
     """`target` as it is, and with one property (or all) taken from `reference`. The key stays the
     target's, so every variant draws the same subjects and the same noise pattern."""
     b, a = device(target), device(reference)
+    imaging = {name: getattr(a, name) for name in ("noise_hu", "noise_corr_mm", "blur_mm", "sharpen", "hu_offset",
+                                                 "fov_mm", "matrix")}  # fmt: skip
     return {
         target: b,
         f"{target}, {reference}'s noise": replace(b, noise_hu=a.noise_hu, noise_corr_mm=a.noise_corr_mm),
@@ -47,28 +49,9 @@ def variants(target: str = "B", reference: str = "A") -> dict[str, DeviceProfile
         f"{target}, {reference}'s calibration": replace(b, hu_offset=a.hu_offset),
         f"{target}, {reference}'s field of view": replace(b, fov_mm=a.fov_mm, matrix=a.matrix),
         f"{target}, {reference}'s contrast enhancement": replace(b, contrast=a.contrast),
-        f"{target}, all of {reference}'s but contrast": replace(
-            b,
-            noise_hu=a.noise_hu,
-            noise_corr_mm=a.noise_corr_mm,
-            blur_mm=a.blur_mm,
-            sharpen=a.sharpen,
-            hu_offset=a.hu_offset,
-            fov_mm=a.fov_mm,
-            matrix=a.matrix,
-        ),
+        f"{target}, all of {reference}'s but contrast": replace(b, **imaging),
         # every property the images are made from: the target's subjects and noise draw, imaged as the reference
-        f"{target}, all of {reference}'s": replace(
-            b,
-            noise_hu=a.noise_hu,
-            noise_corr_mm=a.noise_corr_mm,
-            blur_mm=a.blur_mm,
-            sharpen=a.sharpen,
-            hu_offset=a.hu_offset,
-            fov_mm=a.fov_mm,
-            matrix=a.matrix,
-            contrast=a.contrast,
-        ),
+        f"{target}, all of {reference}'s": replace(b, **imaging, contrast=a.contrast),
         reference: a,
     }
 
