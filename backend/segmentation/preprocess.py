@@ -144,7 +144,7 @@ def body_box(image: torch.Tensor, config: PreprocessConfig, margin: int = 8, mul
     """
     low, high = config.window
     threshold = (min(max(BODY_HU, low), high) - low) / (high - low) * 2 - 1
-    body = image.reshape(image.shape[-2:]) > threshold
+    body = image.reshape(image.shape[-2:]) >= threshold
     size = config.size
     if not body.any():
         return slice(0, size), slice(0, size)
