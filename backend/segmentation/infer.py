@@ -12,7 +12,7 @@ import torch
 
 from .checkpoint import load_checkpoint, load_model
 from .networks import FIXED_INPUT_SIZE
-from .preprocess import body_box, image_to_model, probabilities_to_original
+from .preprocess import image_to_model, in_body_box, probabilities_to_original
 from .train import resolve_device
 
 # labels whose anatomy is left-right symmetric, so that flip averaging (Predictor flip=True) may mirror them:
@@ -110,12 +110,7 @@ class Predictor:
         if not self.body_crop:
             return self._network_probabilities(batch)
         # each image its own box (bodies differ in size and place); background outside it
-        probabilities = batch.new_zeros((batch.shape[0], len(self.spec.label_names), *batch.shape[-2:]))
-        probabilities[:, 0] = 1.0
-        for index, image in enumerate(batch):
-            rows, cols = body_box(image, self.spec.preprocess)
-            probabilities[index, :, rows, cols] = self._network_probabilities(image[None, :, rows, cols])[0]
-        return probabilities
+        return torch.stack([in_body_box(self._network_probabilities, image, self.spec.preprocess) for image in batch])
 
     def _network_probabilities(self, batch: torch.Tensor) -> torch.Tensor:
         probabilities = torch.softmax(self.model(batch.contiguous(memory_format=self.memory_format)).float(), 1)

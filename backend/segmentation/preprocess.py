@@ -6,6 +6,7 @@ cropped). `Geometry` remembers how, so probabilities map back exactly onto the o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -156,6 +157,17 @@ def body_box(image: torch.Tensor, config: PreprocessConfig, margin: int = 8, mul
         start = min(max(0, first - (span - (last - first)) // 2), size - span)
         spans.append(slice(start, start + span))
     return spans[0], spans[1]
+
+
+def in_body_box(network: Callable[[torch.Tensor], torch.Tensor], image: torch.Tensor, config: PreprocessConfig):
+    """`network`'s (1, C, h, w) class probabilities for the body box of the (1, size, size) `image`, placed in
+    a (C, size, size) canvas that is background (class 0) outside the box."""
+    rows, cols = body_box(image, config)
+    inside = network(image[None, :, rows, cols])[0]
+    canvas = inside.new_zeros((inside.shape[0], *image.shape[-2:]))
+    canvas[0] = 1.0
+    canvas[:, rows, cols] = inside
+    return canvas
 
 
 def probabilities_to_original(probabilities: torch.Tensor, geometry: Geometry) -> torch.Tensor:

@@ -35,7 +35,14 @@ from .checkpoint import (
 )
 from .cohort import Sample
 from .networks import DEFAULT_OPTIONS, FIXED_INPUT_SIZE, encoder_parameters
-from .preprocess import PreprocessConfig, body_box, image_to_model, label_fractions_to_model, labels_to_model
+from .preprocess import (
+    PreprocessConfig,
+    body_box,
+    image_to_model,
+    in_body_box,
+    label_fractions_to_model,
+    labels_to_model,
+)
 
 SCHEDULES = ("constant", "cosine")
 # 192 px windows of the 448 px canvas: a step costs what a whole 2.25 mm canvas did, at 1 mm pixels
@@ -255,10 +262,11 @@ def validate(
             model(data.images[i : i + batch].to(device)).argmax(1).cpu() for i in range(0, len(data.images), batch)
         ]
         return mean_foreground_dice(torch.cat(predictions), data.label_map, n_classes)
-    predicted = torch.zeros(data.label_map.shape, dtype=torch.long)
-    for index, image in enumerate(data.images):
-        rows, cols = body_box(image, body)
-        predicted[index, rows, cols] = model(image[None, :, rows, cols].to(device)).argmax(1)[0].cpu()
+
+    def network(x: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(model(x.to(device)), 1).cpu()
+
+    predicted = torch.stack([in_body_box(network, image, body).argmax(0) for image in data.images])
     return mean_foreground_dice(predicted, data.label_map, n_classes)
 
 
