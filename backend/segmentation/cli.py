@@ -6,7 +6,7 @@ import argparse
 import json
 import runpy
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -122,6 +122,22 @@ def _bench(args: argparse.Namespace) -> dict:
     return {"benchmark": str(script)}
 
 
+def _base(args: argparse.Namespace) -> dict:
+    from .base import BaseRecipe, train_base
+
+    defaults = BaseRecipe()
+    config = replace(
+        defaults.train, epochs=args.epochs, steps_per_epoch=args.steps, device=args.torch_device, threads=args.threads
+    )
+    recipe = replace(defaults, torso_images=args.torso_images, seed=args.seed, train=config)
+
+    def report(progress) -> None:
+        print(json.dumps(asdict(progress)), file=sys.stderr, flush=True)
+
+    record = train_base(args.out, recipe, progress=report)
+    return {k: record[k] for k in ("name", "sha256", "bytes", "best_epoch", "seconds")}
+
+
 def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--torch-device", default="auto", help="auto, cpu or cuda[:N]")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads")
@@ -186,6 +202,14 @@ def parser() -> argparse.ArgumentParser:
     _flip(score)
     _common(score)
     score.set_defaults(run=_evaluate)
+    base = commands.add_parser("base", help="train the shipped base model from synthetic CT (base-v1.pt + .json)")
+    base.add_argument("--out", type=Path, required=True, help="folder for base-v1.pt and base-v1.json")
+    base.add_argument("--seed", type=int, default=0)
+    base.add_argument("--epochs", type=int, default=24)
+    base.add_argument("--steps", type=int, default=250, help="optimiser steps per epoch")
+    base.add_argument("--torso-images", type=int, default=600)
+    _common(base)
+    base.set_defaults(run=_base)
     bench = commands.add_parser("bench", help="run benchmarks/engine.py (pass its options after --)")
     bench.add_argument("bench_args", nargs=argparse.REMAINDER)
     bench.set_defaults(run=_bench)
