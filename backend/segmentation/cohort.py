@@ -26,6 +26,9 @@ class Sample:
     spacing_mm: tuple[float, float]
     device: str = ""
     subject_id: str = ""
+    # the labels this image's mask was drawn for (None: every label); elsewhere a label's pixels may be
+    # unmarked, so training does not read "background" there as "not this label" (train.PartialDiceCELoss)
+    annotated: tuple[str, ...] | None = None
 
 
 def write_cohort(

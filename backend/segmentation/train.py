@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from monai.losses import DiceCELoss
 from torch import nn
 
@@ -155,15 +156,30 @@ def resolve_device(name: str = "auto") -> torch.device:
 class _Tensors:
     images: torch.Tensor  # (N, 1, S, S) normalised
     labels: torch.Tensor  # (N, S, S) int64, or (N, C, S, S) float label fractions
+    annotated: torch.Tensor  # (N, C) bool: the labels each image's mask was drawn for (background always)
 
     @cached_property  # validation compares against it every epoch
     def label_map(self) -> torch.Tensor:
         return self.labels.argmax(1) if self.labels.is_floating_point() else self.labels
 
 
-def _tensors(samples: Sequence[Sample], config: PreprocessConfig, n_classes: int, soft: bool = False) -> _Tensors:
-    images, labels = [], []
+def annotated_labels(sample: Sample, label_names: Sequence[str]) -> list[bool]:
+    """Which of `label_names` the sample's mask covers; background is always covered."""
+    if sample.annotated is None:
+        return [True] * len(label_names)
+    unknown = sorted(set(sample.annotated) - set(label_names))
+    if unknown:
+        raise ValueError(f"image {sample.subject_id!r}: annotated labels {unknown} are not in {tuple(label_names)}")
+    return [index == 0 or name in sample.annotated for index, name in enumerate(label_names)]
+
+
+def _tensors(
+    samples: Sequence[Sample], config: PreprocessConfig, label_names: Sequence[str], soft: bool = False
+) -> _Tensors:
+    images, labels, annotated = [], [], []
+    n_classes = len(label_names)
     for sample in samples:
+        annotated.append(annotated_labels(sample, label_names))
         if sample.hu.shape != sample.labels.shape:
             raise ValueError(
                 f"image {sample.subject_id!r}: HU {sample.hu.shape} and labels {sample.labels.shape} differ"
@@ -175,27 +191,64 @@ def _tensors(samples: Sequence[Sample], config: PreprocessConfig, n_classes: int
             labels.append(label_fractions_to_model(sample.labels, sample.spacing_mm, config, n_classes))
         else:
             labels.append(labels_to_model(sample.labels, sample.spacing_mm, config))
-    return _Tensors(torch.stack(images), torch.stack(labels))
+    return _Tensors(torch.stack(images), torch.stack(labels), torch.tensor(annotated, dtype=torch.bool))
 
 
 def _batch(
     pool: _Tensors, replay: _Tensors | None, config: TrainConfig, generator: torch.Generator
-) -> tuple[torch.Tensor, torch.Tensor]:
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Images, labels and the annotated-label flags of one training batch."""
     picks = torch.randint(len(pool.images), (config.batch_size,), generator=generator)
-    images, labels = pool.images[picks], pool.labels[picks]
+    images, labels, annotated = pool.images[picks], pool.labels[picks], pool.annotated[picks]
     if replay is not None:
         from_replay = torch.rand(config.batch_size, generator=generator) < config.replay_fraction
         replay_picks = torch.randint(len(replay.images), (config.batch_size,), generator=generator)
         images = torch.where(from_replay.view(-1, 1, 1, 1), replay.images[replay_picks], images)
         which = from_replay.view(-1, *([1] * (labels.dim() - 1)))
         labels = torch.where(which, replay.labels[replay_picks], labels)
+        annotated = torch.where(from_replay.view(-1, 1), replay.annotated[replay_picks], annotated)
     if config.augment:
         images, labels = augment(images, labels, config.augmentation, generator)
     # a network of fixed input size (UNETR) cannot take crops: it trains on whole canvases
     if config.crop is not None and config.crop < images.shape[-1] and config.arch not in FIXED_INPUT_SIZE:
         body = config.preprocess if config.crop_in_body else None
         images, labels = _crop(images, labels, config.crop, generator, body)
-    return images, labels
+    return images, labels, annotated
+
+
+class PartialDiceCELoss(nn.Module):
+    """Dice + cross-entropy (as MONAI's DiceCELoss with softmax and batch Dice) that ignores labels an
+    image's mask does not cover: there the unmarked label's probability counts as background (marginal
+    likelihood), and the label's Dice is taken over the images that do cover it. With every label
+    covered it is DiceCELoss; a site that marks muscle only thus keeps the model's liver."""
+
+    def __init__(self, smooth: float = 1e-5) -> None:
+        super().__init__()
+        self.smooth = smooth
+        self.full = DiceCELoss(to_onehot_y=False, softmax=True, batch=True)
+
+    def forward(self, logits: torch.Tensor, targets: torch.Tensor, annotated: torch.Tensor) -> torch.Tensor:
+        if targets.dim() == logits.dim() - 1 or targets.shape[1] == 1:  # label maps: one-hot
+            targets = F.one_hot(targets.reshape(targets.shape[0], *targets.shape[-2:]), logits.shape[1])
+            targets = targets.permute(0, 3, 1, 2).to(logits.dtype)
+        if bool(annotated.all()):
+            return self.full(logits, targets)
+        missing = ~annotated.to(logits.device)[:, :, None, None]  # (N, C, 1, 1)
+        log_p = logits.log_softmax(1)
+        joins_background = missing.clone()
+        joins_background[:, 0] = True
+        background = torch.logsumexp(log_p.masked_fill(~joins_background, float("-inf")), 1, keepdim=True)
+        merged = torch.cat([background, log_p[:, 1:].masked_fill(missing[:, 1:], float("-inf"))], 1)
+        # an uncovered label's target pixels (none, from a mask that does not draw it) count as background too
+        folded = (targets * missing).sum(1, keepdim=True)
+        targets = torch.cat([targets[:, :1] + folded, targets[:, 1:].masked_fill(missing[:, 1:], 0)], 1)
+        cross_entropy = -torch.where(targets > 0, targets * merged, torch.zeros_like(merged)).sum(1).mean()
+        weight = (~missing).to(logits.dtype)
+        probabilities = merged.exp() * weight
+        intersection = (probabilities * targets * weight).sum((0, 2, 3))
+        denominator = (probabilities + targets * weight).sum((0, 2, 3))
+        dice = 1 - (2 * intersection + self.smooth) / (denominator + self.smooth)
+        return cross_entropy + dice.mean()
 
 
 def _crop(
@@ -367,10 +420,10 @@ def _run_epoch(model, optimiser, loss_fn, pool, replay, config, generator, devic
         rate = learning_rate_at(epoch * config.steps_per_epoch + step, config)
         for group in optimiser.param_groups:
             group["lr"] = rate
-        images, labels = _batch(pool, replay, config, generator)
+        images, labels, annotated = _batch(pool, replay, config, generator)
         optimiser.zero_grad(set_to_none=True)
         targets = labels if labels.is_floating_point() else labels[:, None]
-        loss = loss_fn(model(images.to(device)), targets.to(device))
+        loss = loss_fn(model(images.to(device)), targets.to(device), annotated)
         loss.backward()
         optimiser.step()
         if anchor:
@@ -406,9 +459,10 @@ def train(
     model, spec, metadata = _start_model(config, parent)
     n_classes = len(spec.label_names)
     soft = config.soft_targets
-    pool = _tensors(train_samples, spec.preprocess, n_classes, soft)
-    replay_data = _tensors(replay, spec.preprocess, n_classes, soft) if replay else None
-    val = _tensors(val_samples, spec.preprocess, n_classes, soft) if val_samples else pool
+    names = spec.label_names
+    pool = _tensors(train_samples, spec.preprocess, names, soft)
+    replay_data = _tensors(replay, spec.preprocess, names, soft) if replay else None
+    val = _tensors(val_samples, spec.preprocess, names, soft) if val_samples else pool
     body = spec.preprocess if spec.arch not in FIXED_INPUT_SIZE else None  # validate as Predictor predicts
     model.to(device)
     step_model = torch.compile(model) if config.compile else model  # shares the parameters of `model`
@@ -423,7 +477,7 @@ def train(
     state = (_resume(out_path, config, model, optimiser, generator) if resume else None) or _State()
     metadata = {**metadata, "train_images": len(train_samples), "replay_images": len(replay), "config": _plain(config)}
     # batch Dice: stable for the rare liver; with label fractions, Dice and cross-entropy take soft targets
-    loss_fn = DiceCELoss(to_onehot_y=not soft, softmax=True, batch=True)
+    loss_fn = PartialDiceCELoss()
     while state.epoch < config.epochs and state.bad_epochs < config.patience:
         loss = _run_epoch(
             step_model, optimiser, loss_fn, pool, replay_data, config, generator, device, state.epoch, anchor

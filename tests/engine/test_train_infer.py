@@ -274,7 +274,7 @@ def test_validation_scores_the_body_box_as_prediction_does(canvas_checkpoint, ti
 
     checkpoint = load_checkpoint(canvas_checkpoint)
     model = load_model(checkpoint, canvas_checkpoint)
-    data = _tensors(tiny_samples[4:], checkpoint.spec.preprocess, 3, True)
+    data = _tensors(tiny_samples[4:], checkpoint.spec.preprocess, checkpoint.spec.label_names, True)
     boxed = validate(model, data, torch.device("cpu"), 3, body=checkpoint.spec.preprocess)[1]
     whole = validate(model, data, torch.device("cpu"), 3)[1]
     assert 0.1 < boxed and abs(boxed - whole) < 0.03
