@@ -75,7 +75,12 @@ def test_the_viewer_shows_the_l1_l2_slice_upright_with_markers_and_a_scale_bar(
 
 
 def test_the_labelling_canvas_shows_markers_and_a_scale_bar(
-    live_server, make_user, l1_l2, label_set, page, screenshot_dir  # noqa: F811
+    live_server,
+    make_user,
+    l1_l2,
+    label_set,
+    page,
+    screenshot_dir,  # noqa: F811
 ):
     user, password = make_user("labeller")
     sign_in(page, live_server.url, user.username, password)
