@@ -74,14 +74,8 @@ def test_the_viewer_shows_the_l1_l2_slice_upright_with_markers_and_a_scale_bar(
     assert scale_bar_matches(page, "[data-viewer] .viewer-stage", l1_l2.spacing_col_mm) != before
 
 
-def test_the_labelling_canvas_shows_markers_and_a_scale_bar(
-    live_server,
-    make_user,
-    l1_l2,
-    label_set,
-    page,
-    screenshot_dir,  # noqa: F811
-):
+@pytest.mark.usefixtures("label_set")
+def test_the_labelling_canvas_shows_markers_and_a_scale_bar(live_server, make_user, l1_l2, page, screenshot_dir):
     user, password = make_user("labeller")
     sign_in(page, live_server.url, user.username, password)
     open_workspace(page, live_server.url, l1_l2)

@@ -35,11 +35,12 @@ def uploaded(client_for, ct_dir) -> dict[str, int]:
 
 
 def test_the_l1_l2_slice_is_shown_upright_with_the_spine_at_the_bottom(client_for, uploaded):
-    hu, _ = pixels(client_for("clinician"), uploaded["original"])
+    client = client_for("clinician")
+    hu, _ = pixels(client, uploaded["original"])
     body_rows = np.nonzero((hu > -300).any(axis=1))[0]
     spine_rows = np.nonzero(hu[:, 200:312] > 250)[0]  # bone in the central columns: the vertebra
     assert np.median(spine_rows) > (body_rows.min() + body_rows.max()) / 2  # posterior is down
-    assert Image.objects.get(pk=uploaded["original"]).orientation == "flip_rows"
+    assert client.get(f"/api/images/{uploaded['original']}/").json()["orientation"] == "flip_rows"
 
 
 def test_flipped_and_transposed_copies_display_exactly_as_the_original(client_for, uploaded):
