@@ -82,3 +82,22 @@ def test_a_tilt_within_the_tolerance_is_accepted_as_axial(client_for, ct_dir):
     response = upload(client_for("clinician"), bytes_upload("nearly.dcm", copy_bytes(ct_dir / L1_L2, None, nearly)))
     assert response.status_code == 201, response.json()
     assert Image.objects.get().orientation == "flip_rows"
+
+
+def test_a_transposed_slice_with_unequal_pixel_spacing_gets_its_row_and_column_spacing_swapped(
+    client_for, ct_dir, tmp_path
+):
+    ds = pydicom.dcmread(ct_dir / L1_L2)
+    ds.PixelSpacing = ["0.7", "0.9"]  # rows 0.7 mm apart, columns 0.9 mm apart on the stored grid
+    unequal = tmp_path / "unequal.dcm"
+    ds.save_as(unequal)
+    files = [
+        bytes_upload("unequal.dcm", copy_bytes(unequal, None)),
+        bytes_upload("t.dcm", copy_bytes(unequal, "transpose")),
+    ]
+    response = upload(client_for("clinician"), *files)
+    assert response.status_code == 201, response.json()
+    ids = [r["image_id"] for r in response.json()["results"]]
+    (original, spacing), (transposed, transposed_spacing) = (pixels(client_for("clinician"), i) for i in ids)
+    assert spacing == transposed_spacing == "0.7,0.9"
+    assert np.array_equal(original, transposed)
