@@ -62,14 +62,18 @@ def _image_files(archive: _Archive, row: dict, image, software: str) -> dict:
     if mask is None:
         return {**entry, "seg": None, "nifti": None, "overlay": None, "note": "mask not found"}
     source_image = pydicom.dcmread(storage.media_path(image.dicom_path), stop_before_pixels=True)
-    spacing = (image.spacing_row_mm, image.spacing_col_mm)
+    # Masks live in the standard view; SEG and NIfTI refer to the stored DICOM, so they get its grid back.
+    reorientation = image.reorientation
+    dicom_mask = reorientation.from_standard(mask)
+    dicom_spacing = reorientation.spacing_from_standard(image.pixel_spacing_mm)
     source = MaskSource(row["source"], row["model_version"] or "", row["model_checksum"] or "")
-    seg = seg_bytes(source_image, mask, source=source, software=software)
+    seg = seg_bytes(source_image, dicom_mask, source=source, software=software)
+    nifti = nifti_bytes(dicom_mask, source_image, dicom_spacing)
     hu = np.asarray(storage.hu_load(image.hu_path))
     return {
         **entry,
         "seg": archive.add(f"seg/{stem}.dcm", seg) if seg else None,
-        "nifti": archive.add(f"nifti/{stem}.nii.gz", nifti_bytes(mask, source_image, spacing), compress=False),
+        "nifti": archive.add(f"nifti/{stem}.nii.gz", nifti, compress=False),
         "overlay": archive.add(f"overlays/{stem}.png", overlay_png(hu, mask), compress=False),
         **({} if seg else {"note": "empty mask: no DICOM SEG"}),
     }

@@ -84,17 +84,23 @@ def seg_bytes(source_image: pydicom.Dataset, mask: np.ndarray, *, source: MaskSo
 
 
 TYPE2_STUDY_ATTRIBUTES = ("StudyID", "AccessionNumber", "ReferringPhysicianName", "StudyDate", "StudyTime")
+# Written where the slice has no SliceThickness (the NIfTI affine needs one too). A SEG's Pixel Measures must
+# carry one, and highdicom (so any user) cannot read a SEG back without it: the real L1/L2 slice has none.
+UNKNOWN_THICKNESS_MM = 1.0
 
 
 def _with_type2_attributes(source_image: pydicom.Dataset) -> pydicom.Dataset:
     """highdicom copies the study module and needs its type-2 attributes; de-identification may have dropped
-    some. A copy gets them empty, as DICOM allows."""
+    some. A copy gets them empty, as DICOM allows, and a nominal slice thickness where the scanner gave none."""
     missing = [keyword for keyword in TYPE2_STUDY_ATTRIBUTES if keyword not in source_image]
-    if not missing:
+    no_thickness = not source_image.get("SliceThickness")
+    if not missing and not no_thickness:
         return source_image
     completed = copy.deepcopy(source_image)
     for keyword in missing:
         setattr(completed, keyword, "")
+    if no_thickness:
+        completed.SliceThickness = UNKNOWN_THICKNESS_MM
     return completed
 
 
@@ -137,7 +143,7 @@ def _affine(source_image: pydicom.Dataset, spacing_mm: tuple[float, float]) -> n
     if orientation is not None and len(orientation) == 6:
         row_cosine, col_cosine = np.array(orientation[:3], float), np.array(orientation[3:], float)
     position = np.array(getattr(source_image, "ImagePositionPatient", None) or (0.0, 0.0, 0.0), float)
-    thickness = float(getattr(source_image, "SliceThickness", None) or 1.0)
+    thickness = float(getattr(source_image, "SliceThickness", None) or UNKNOWN_THICKNESS_MM)
     normal = np.cross(row_cosine, col_cosine)
     affine = np.eye(4)
     affine[:3, 0] = row_cosine * spacing_mm[1]  # along a row: next column

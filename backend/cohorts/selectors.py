@@ -174,4 +174,5 @@ def measurement_mask(*, row: dict) -> np.ndarray | None:
 
 def images_for_files(*, image_ids: list[int]) -> dict[int, Image]:
     """Internal only (stored file paths): the bundle writer reads DICOM and HU with these."""
-    return Image.objects.only("id", "dicom_path", "hu_path", "spacing_row_mm", "spacing_col_mm").in_bulk(image_ids)
+    fields = ("id", "dicom_path", "hu_path", "spacing_row_mm", "spacing_col_mm", "orientation")
+    return Image.objects.only(*fields).in_bulk(image_ids)

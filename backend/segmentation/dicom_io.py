@@ -11,6 +11,7 @@ from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
 from pydicom.uid import CTImageStorage, ExplicitVRLittleEndian, generate_uid
 
 from . import __version__
+from .orientation import OrientationError, reorientation_for
 from .phantom import PhantomSlice
 
 STUDY_DATE = dt.date(2024, 1, 15)
@@ -114,7 +115,10 @@ def write_dicom(image: PhantomSlice, path: str | Path) -> str:
 
 
 def read_hu(path: str | Path) -> tuple[np.ndarray, tuple[float, float], Dataset]:
-    """HU (int16), (row, column) spacing in mm and the dataset of a CT DICOM file."""
+    """HU (int16) and (row, column) spacing in mm in the standard view (orientation.py), and the dataset.
+
+    The dataset's pixel grid may differ from the returned array's: map masks back with
+    ``reorientation_for(ds.ImageOrientationPatient).from_standard``."""
     try:
         ds = pydicom.dcmread(str(path))
         pixels = ds.pixel_array
@@ -124,6 +128,16 @@ def read_hu(path: str | Path) -> tuple[np.ndarray, tuple[float, float], Dataset]
         raise DicomInputError(f"{path}: modality {getattr(ds, 'Modality', None)!r} is not CT")
     if "RescaleSlope" not in ds or "RescaleIntercept" not in ds or "PixelSpacing" not in ds:
         raise DicomInputError(f"{path}: missing RescaleSlope/RescaleIntercept/PixelSpacing")
+    try:
+        reorientation = reorientation_for(_orientation(ds))
+    except OrientationError as error:
+        raise DicomInputError(f"{path}: {error.reason}") from error
     hu = pixels.astype(np.float32) * float(ds.RescaleSlope) + float(ds.RescaleIntercept)
     spacing = (float(ds.PixelSpacing[0]), float(ds.PixelSpacing[1]))
-    return np.clip(np.rint(hu), -32768, 32767).astype(np.int16), spacing, ds
+    hu = np.clip(np.rint(hu), -32768, 32767).astype(np.int16)
+    return reorientation.to_standard(hu), reorientation.spacing_to_standard(spacing), ds
+
+
+def _orientation(ds: Dataset) -> list | None:
+    value = ds.get("ImageOrientationPatient")
+    return None if value in (None, "") else list(value)

@@ -92,7 +92,9 @@ class ImagePixelsApi(APIView):
 
     @extend_schema(
         responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)},
-        description="Raw little-endian int16 HU, row-major; shape in X-Rows and X-Columns.",
+        description="Raw little-endian int16 HU, row-major, in the standard radiological view (anterior at the "
+        "top, patient right on the left, whatever the DICOM's ImageOrientationPatient); shape in X-Rows and "
+        "X-Columns, (row, column) spacing in mm in X-Pixel-Spacing.",
     )
     def get(self, request, pk: int):
         image = get_object_or_404(selectors.image_list(user=request.user), pk=pk)

@@ -3,6 +3,8 @@
 from django.conf import settings
 from django.db import models
 
+from segmentation.orientation import Reorientation
+
 
 class Split(models.TextChoices):
     TRAIN = "train", "Train"
@@ -90,10 +92,16 @@ class Image(models.Model):
     series = models.ForeignKey(Series, on_delete=models.CASCADE, related_name="images")
     device = models.ForeignKey(Device, on_delete=models.PROTECT, related_name="images")
     split = models.CharField(max_length=5, choices=Split.choices)
+    # The HU array under hu_path, and rows, columns and spacing here, are in the standard radiological view
+    # (segmentation/orientation.py), so every reader is right by construction; `orientation` names the
+    # transform from the stored DICOM's grid to it, and only exports that refer back to the DICOM undo it.
     rows = models.PositiveIntegerField()
     columns = models.PositiveIntegerField()
     spacing_row_mm = models.FloatField()
     spacing_col_mm = models.FloatField()
+    orientation = models.CharField(
+        max_length=40, default="identity", help_text="stored DICOM grid -> standard view, e.g. flip_rows"
+    )
     slice_location = models.FloatField(null=True, blank=True)
     instance_number = models.IntegerField(null=True, blank=True)
     transfer_syntax = models.CharField(max_length=100)
@@ -113,3 +121,7 @@ class Image(models.Model):
     @property
     def pixel_spacing_mm(self) -> tuple[float, float]:
         return (self.spacing_row_mm, self.spacing_col_mm)
+
+    @property
+    def reorientation(self) -> Reorientation:
+        return Reorientation.from_name(self.orientation)

@@ -34,6 +34,7 @@ class ImageOutput(serializers.ModelSerializer):
             "rows",
             "columns",
             "pixel_spacing_mm",
+            "orientation",
             "slice_location",
             "instance_number",
             "transfer_syntax",

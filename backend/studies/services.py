@@ -116,7 +116,7 @@ def image_ingest(*, parsed: ParsedCT, filename: str, user) -> FileOutcome:
     dicom_path, hu_path = f"{stem}.dcm", f"{stem}.hu.npy"
     try:
         storage.write_atomic(dicom_path, deidentified)
-        storage.write_atomic(hu_path, storage.hu_to_bytes(parsed.hu))
+        storage.write_atomic(hu_path, storage.hu_to_bytes(parsed.standard_view()[0]))
         with transaction.atomic():
             image = _image_rows_create(
                 parsed=parsed,
@@ -197,15 +197,17 @@ def _image_rows_create(*, parsed: ParsedCT, salt: bytes, sop_uid: str, pseudonym
             "slice_thickness_mm": parsed.slice_thickness_mm,
         },
     )
+    hu, spacing = parsed.standard_view()  # stored and described in the standard view (see Image)
     return Image.objects.create(
         sop_uid=sop_uid,
         series=series,
         device=device,
         split=subject.split,
-        rows=parsed.rows,
-        columns=parsed.cols,
-        spacing_row_mm=parsed.pixel_spacing_mm[0],
-        spacing_col_mm=parsed.pixel_spacing_mm[1],
+        rows=hu.shape[0],
+        columns=hu.shape[1],
+        spacing_row_mm=spacing[0],
+        spacing_col_mm=spacing[1],
+        orientation=parsed.reorientation.name,
         slice_location=parsed.slice_location,
         instance_number=parsed.instance_number,
         transfer_syntax=parsed.transfer_syntax[:100],

@@ -8,6 +8,8 @@ import numpy as np
 from pydicom.dataset import Dataset
 from pydicom.multival import MultiValue
 
+from segmentation.orientation import IDENTITY, Reorientation
+
 from .demographics import age_between, parse_age, parse_da, parse_height_m, parse_sex, parse_weight_kg
 from .devices import normalise_device
 from .identity import derived_uid
@@ -56,6 +58,12 @@ class ParsedCT:
     rescale_intercept: float = 0.0
     body_part: str = ""
     derived_uids: tuple[str, ...] = ()  # which of 'sop', 'study', 'series' the file lacked
+    # hu, rows, cols and pixel_spacing_mm describe the file's own grid; this maps it to the standard view
+    reorientation: Reorientation = IDENTITY
+
+    def standard_view(self) -> tuple[np.ndarray, tuple[float, float]]:
+        """(HU, (row, column) spacing) in the standard radiological view: what MuscleSeed stores and shows."""
+        return self.reorientation.to_standard(self.hu), self.reorientation.spacing_to_standard(self.pixel_spacing_mm)
 
     @property
     def subject_key(self) -> str:

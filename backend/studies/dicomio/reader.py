@@ -9,6 +9,8 @@ from pydicom import uid
 from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 
+from segmentation.orientation import OrientationError, Reorientation, reorientation_for
+
 from . import parsed, pixels, sniff
 from .deid import COPIED_KEYWORDS
 from .errors import IngestRejected
@@ -34,6 +36,7 @@ SECONDARY_CAPTURE_SOP_CLASSES = frozenset(
 _DEFLATED = uid.DeflatedExplicitVRLittleEndian.encode("ascii")
 _UNDEFINED_LENGTH = 0xFFFFFFFF
 _DELIMITER_BYTES = 8
+_ORIENTATION_CODES = {"not_axial": "not_axial", "oblique": "oblique", "bad": "bad_orientation"}
 
 
 def read_ct(data: bytes, filename: str, limits: Limits | None = None) -> ParsedCT:
@@ -59,11 +62,29 @@ def _read_ct(data: bytes, filename: str, limits: Limits) -> ParsedCT:
     pixels.check_native_length(ds, syntax, filename)
     slope, intercept = pixels.rescale(ds, filename)
     spacing = pixels.pixel_spacing(ds, filename)
+    reorientation = _reorientation(ds, filename)
     hu = pixels.decode_hu(ds, filename, slope, intercept)
     digest = hashlib.sha256(data).hexdigest()
     return _build(
-        ds, hu=hu, shape=(rows, cols), spacing=spacing, rescale=(slope, intercept), syntax=syntax, digest=digest
+        ds,
+        hu=hu,
+        shape=(rows, cols),
+        spacing=spacing,
+        rescale=(slope, intercept),
+        syntax=syntax,
+        digest=digest,
+        reorientation=reorientation,
     )
+
+
+def _reorientation(ds: Dataset, filename: str) -> Reorientation:
+    """Axial slices in any in-plane orientation are accepted (and reoriented); anything else is refused."""
+    cosines = parsed.numbers(ds, "ImageOrientationPatient", 6)
+    raw = text(ds, "ImageOrientationPatient")
+    try:  # absent: taken as standard; present but not six numbers: refused as unreadable
+        return reorientation_for(cosines if cosines is not None or not raw else raw.split("\\"))
+    except OrientationError as error:
+        raise IngestRejected(filename, error.reason, _ORIENTATION_CODES[error.kind]) from error
 
 
 def _check_bytes(data: bytes, filename: str, limits: Limits) -> None:
@@ -160,6 +181,7 @@ def _build(
     rescale: tuple[float, float],
     syntax: uid.UID,
     digest: str,
+    reorientation: Reorientation,
 ) -> ParsedCT:
     sop, series, study, derived = parsed.resolve_uids(ds, digest)
     when = parsed.study_date(ds)
@@ -192,6 +214,7 @@ def _build(
         rescale_intercept=rescale[1],
         body_part=text(ds, "BodyPartExamined"),
         derived_uids=derived,
+        reorientation=reorientation,
         **parsed.device(ds),
         **parsed.demographics(ds, when),
     )

@@ -8,13 +8,15 @@
 //   right drag (or Shift+left drag)   window/level: right/left = width, down/up = level
 //   1-4                               presets; F or double-click: fit; Home/End: first/last slice
 //   O                                 show / hide the measurement's mask overlay (when there is one)
-// State (series, slice, window, viewport) lives here; drawing reads it; the maths is in
+// Slices arrive in the standard radiological view (anterior up, patient right on the left): A/P/R/L
+// markers and a scale bar say so (orientation_overlay.js). State (series, slice, window, viewport) lives here; drawing reads it; the maths is in
 // windowing.js and viewport.js, the pixel cache in slice_cache.js.
 
 import { fetchPixels } from "../api.js";
 import { PRESETS, applyWindow, describeWindow, dragToWindow, matchPreset, presetByKey } from "./windowing.js";
 import { aspectFromSpacing, clampViewport, fitViewport, pan, pixelAt, wheelSliceSteps, wheelZoomFactor, zoomAt } from "./viewport.js";
 import { SliceCache, neighbourIndices } from "./slice_cache.js";
+import { OrientationOverlay } from "./orientation_overlay.js";
 
 function el(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
@@ -71,6 +73,7 @@ export class Viewer {
       this.stage,
       el("div", { class: "viewer-slicebar" }, el("span", { class: "viewer-slicebar-label" }, "Slice"), this.slider, this.sliceOutput),
     );
+    this.orientation = new OrientationOverlay(this.stage); // A/P/R/L and a scale bar: slices come upright
     this.root.classList.add("viewer");
     this.offscreen = document.createElement("canvas");
   }
@@ -229,6 +232,7 @@ export class Viewer {
     this.canvas.dataset.imageId = String(imageId);
     this.canvas.dataset.window = `${this.window.width},${this.window.level}`;
     this.canvas.dataset.scale = scale.toFixed(4);
+    this.orientation.update(this.viewport, this.pixels.spacing);
     if (this.pointer) this.showHu(this.pointer);
   }
 

@@ -20,6 +20,7 @@
 
 import { PRESETS, describeWindow, dragToWindow, matchPreset, presetByKey } from "../../viewer/windowing.js";
 import { aspectFromSpacing, clampViewport, fitViewport, imageToScreen, pan, screenToImage, wheelZoomFactor, zoomAt } from "../../viewer/viewport.js";
+import { OrientationOverlay } from "../../viewer/orientation_overlay.js";
 import { windowHU } from "../render.js";
 import { el } from "./dom.js";
 
@@ -58,6 +59,7 @@ export class Stage {
     this.readout = el("span", { class: "viewer-overlay viewer-overlay-bottom", "data-hu": "" });
     this.stage = el("div", { class: "viewer-stage ls-stage", tabindex: "0" }, this.canvas, this.decorations, this.readout);
     this.toolbar = el("div", { class: "viewer-toolbar" }, this.presetGroup, this.fitButton, this.windowLabel);
+    this.orientation = new OrientationOverlay(this.stage); // the image is in the standard view: A up, R left
     this.root.replaceChildren(this.toolbar, this.stage);
     this.root.classList.add("viewer");
     this.offscreen = el("canvas", { width: String(this.image.columns), height: String(this.image.rows) });
@@ -138,6 +140,7 @@ export class Stage {
     context.drawImage(this.offscreen, 0, 0);
     this.canvas.dataset.window = `${this.window.width},${this.window.level}`;
     this.canvas.dataset.scale = scale.toFixed(4);
+    this.orientation.update(this.viewport, this.image.spacing);
     this.redrawDecorations();
   }
 
