@@ -16,6 +16,8 @@ from pathlib import Path
 import numpy as np
 from pydicom.dataset import Dataset
 
+from .orientation import reorientation_for
+
 # TotalSegmentator v2 classes used by the benchmark (the map holds more)
 TOTALSEG_NON_MUSCLE: dict[str, tuple[int, ...]] = {
     "spleen": (1,),
@@ -85,7 +87,8 @@ def slice_pixel_lps(ds: Dataset) -> np.ndarray:
 
 
 def labels_on_slice(volume: LabelVolume, ds: Dataset) -> np.ndarray:
-    """The volume's labels at each pixel of the slice (0 outside the volume)."""
+    """The volume's labels at each pixel of the slice (0 outside the volume), in the standard view that
+    dicom_io.read_hu returns the slice's HU in (orientation.py)."""
     lps = slice_pixel_lps(ds)
     inverse = np.linalg.inv(volume.voxel_to_lps)
     index = np.rint(lps @ inverse[:3, :3].T + inverse[:3, 3]).astype(int)
@@ -93,4 +96,4 @@ def labels_on_slice(volume: LabelVolume, ds: Dataset) -> np.ndarray:
     out = np.zeros(lps.shape[:2], dtype=volume.values.dtype)
     i, j, k = (index[..., axis][inside] for axis in range(3))
     out[inside] = volume.values[i, j, k]
-    return out
+    return reorientation_for(ds.get("ImageOrientationPatient")).to_standard(out)

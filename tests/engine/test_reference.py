@@ -36,3 +36,14 @@ def test_the_totalsegmentator_map_is_mapped_through_its_own_orientation():
     # radiological view: the liver on the image's left (patient right), the erectors at the back (bottom)
     assert columns.mean() < hu.shape[1] / 2
     assert np.nonzero(erector)[0].mean() > rows.mean()
+
+
+def test_a_slice_stored_upside_down_gets_the_same_labels_in_the_standard_view():
+    volume = read_nrrd(GE / "liver_seg.nrrd")
+    _, _, ds = read_hu(GE / "02.dcm")
+    upside_down = ds.copy()
+    row_step = float(ds.PixelSpacing[0])
+    x, y, z = (float(v) for v in ds.ImagePositionPatient)
+    upside_down.ImagePositionPatient = [x, y + (int(ds.Rows) - 1) * row_step, z]  # first row is now the last
+    upside_down.ImageOrientationPatient = [1, 0, 0, 0, -1, 0]
+    assert np.array_equal(labels_on_slice(volume, upside_down), labels_on_slice(volume, ds))
