@@ -17,3 +17,10 @@ def run_inference(self, job_id: int) -> str:
     from .services.inference import inference_run
 
     return run_claimed(job_id=job_id, task_id=self.request.id or "", body=lambda job: inference_run(job=job))
+
+
+@shared_task(bind=True, acks_late=True)
+def evaluate_model_version(self, job_id: int) -> str:
+    from .services.evaluation import evaluation_run
+
+    return run_claimed(job_id=job_id, task_id=self.request.id or "", body=lambda job: evaluation_run(job=job))

@@ -2,6 +2,8 @@
 
 import math
 
+from jobs.models import Job
+from jobs.services import job_create
 from segmentation.evaluate import evaluate
 from studies.models import Device
 
@@ -36,3 +38,20 @@ def model_version_evaluate(*, version: ModelVersion) -> list[Evaluation]:
         )
         rows.append(row)
     return rows
+
+
+def evaluation_start(*, version: ModelVersion, user=None) -> Job:
+    """Queue the evaluation of `version` on every device's test split (a version imported, not trained here)."""
+    return job_create(
+        kind=Job.Kind.EVALUATE,
+        params={"version_id": version.id},
+        created_by=user,
+        task_name="modelhub.tasks.evaluate_model_version",
+        queue="inference",
+    )
+
+
+def evaluation_run(*, job: Job) -> dict:
+    version = ModelVersion.objects.get(pk=job.params["version_id"])
+    rows = model_version_evaluate(version=version)
+    return {"version": version.name, "devices": len(rows), "images": sum(row.images for row in rows)}
