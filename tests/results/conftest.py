@@ -5,8 +5,10 @@ import numpy as np
 import pytest
 from rest_framework.test import APIClient
 
-from modelhub.models import Measurement, ModelVersion, Prediction
-from modelhub.services.inference import mask_png, measurement_record
+from measurements.models import Measurement
+from measurements.services import measurement_record
+from modelhub.models import ModelVersion, Prediction
+from modelhub.services.inference import mask_png
 from studies import storage
 from studies.models import Image, Study
 from studies.services import upload_ingest

@@ -1,11 +1,11 @@
 """Accepting a mask records a measurement with source 'annotation' (through the hook annotations offers and
-modelhub registers); the study's results prefer it over the model's."""
+measurements registers); the study's results prefer it over the model's."""
 
 import numpy as np
 import pytest
 
 from annotations.models import LabelSet
-from modelhub.models import Measurement
+from measurements.models import Measurement
 from segmentation.composition import measure
 from tests.modelhub.factories import accept
 
@@ -57,7 +57,7 @@ def test_the_results_prefer_the_accepted_annotation_over_the_model(
 
 
 def test_acceptance_through_the_api_records_it_once(study, labeller, reviewer, django_capture_on_commit_callbacks):
-    from modelhub.services.measurements import measurement_after_accept
+    from measurements.services import measurement_after_accept
 
     image = slices(study)[1]
     with django_capture_on_commit_callbacks(execute=True) as callbacks:

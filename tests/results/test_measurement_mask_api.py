@@ -5,7 +5,7 @@ import io
 import numpy as np
 from PIL import Image as PILImage
 
-from modelhub.models import Measurement
+from measurements.models import Measurement
 
 from .conftest import api_client, drawn_mask, slices
 

@@ -28,7 +28,7 @@ def test_the_report_is_a_png_page_with_the_overlay_drawn(clinician, study):
 
 
 def test_a_study_without_measurements_still_gets_a_page_saying_so(clinician, study):
-    from modelhub.models import Measurement
+    from measurements.models import Measurement
 
     Measurement.objects.all().delete()
     response = report(clinician, study)

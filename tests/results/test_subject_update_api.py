@@ -2,7 +2,7 @@
 
 import pytest
 
-from modelhub.models import Measurement
+from measurements.models import Measurement
 from segmentation.composition import PRADO_2008, measure
 
 from .conftest import api_client, drawn_mask, hu_of, slices

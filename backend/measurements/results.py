@@ -9,11 +9,12 @@ from django.core.exceptions import ImproperlyConfigured
 
 from annotations.masks import mask_load
 from annotations.models import AnnotationRevision
+from modelhub.models import Prediction
 from segmentation.composition import MARTIN_2013, PRADO_2008
 from studies.models import Image, Study
 from studies.selectors import image_order_key
 
-from .models import Measurement, Prediction
+from .models import Measurement
 
 REFERENCES = (PRADO_2008, MARTIN_2013)
 CHECKSUM_PREFIX = 12

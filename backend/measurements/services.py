@@ -1,5 +1,6 @@
-"""Measurements beyond inference: from accepted annotations, and recomputed when the subject's height,
-weight or sex change (SMI, BMI and the flags depend on them). Registered as hooks in AppConfig.ready()."""
+"""Measurements: of every new model prediction, of every accepted annotation, and recomputed when the
+subject's height, weight or sex change (SMI, BMI and the flags depend on them). Each is registered as a hook
+of the app upstream (modelhub, annotations, studies) in AppConfig.ready()."""
 
 import logging
 
@@ -8,12 +9,13 @@ from django.db import transaction
 
 from annotations.masks import mask_load
 from annotations.models import AnnotationRevision
+from modelhub.models import ModelVersion, Prediction
 from segmentation.composition import MUSCLE_LABEL, measure
 from studies import storage
 from studies.models import Image
 
-from ..models import Measurement
-from ..results import measurement_mask
+from .models import Measurement
+from .results import measurement_mask
 
 logger = logging.getLogger(__name__)
 
@@ -41,10 +43,35 @@ def composition_fields(*, image: Image, hu: np.ndarray, mask: np.ndarray) -> dic
     }
 
 
+def measurement_record(
+    *,
+    image: Image,
+    hu: np.ndarray,
+    mask: np.ndarray,
+    model_version: ModelVersion | None = None,
+    annotation_revision_id: int | None = None,
+) -> Measurement:
+    fields = composition_fields(image=image, hu=hu, mask=mask)
+    if model_version is not None:  # one per image and version: predicting again replaces it
+        measurement, _ = Measurement.objects.update_or_create(
+            image=image, model_version=model_version, source=Measurement.Source.MODEL, defaults=fields
+        )
+        return measurement
+    return Measurement.objects.create(
+        image=image,
+        source=Measurement.Source.ANNOTATION,
+        annotation_revision_id=annotation_revision_id,
+        **fields,
+    )
+
+
+def measurement_after_predict(*, prediction: Prediction, hu: np.ndarray, mask: np.ndarray) -> Measurement:
+    """Measure a model's new prediction (modelhub's after-predict hook)."""
+    return measurement_record(image=prediction.image, hu=hu, mask=mask, model_version=prediction.version)
+
+
 def measurement_after_accept(*, annotation_id: int, revision_id: int) -> Measurement | None:
     """Measure an accepted body-composition mask (once per revision); other label sets measure nothing."""
-    from .inference import measurement_record
-
     revision = (
         AnnotationRevision.objects.select_related("annotation__label_set", "annotation__image__series__study__subject")
         .filter(pk=revision_id, annotation_id=annotation_id)
