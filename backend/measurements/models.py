@@ -25,6 +25,11 @@ class Measurement(models.Model):
     liver_area_cm2 = models.FloatField(null=True, blank=True)
     mean_liver_hu = models.FloatField(null=True, blank=True)
     values = models.JSONField(default=dict)  # the engine's full composition, thresholds and flags included
+    # Trust (qa.py): the checks passed (None: measured before the checks existed, not vouched for), and the
+    # mask is an accepted annotation or a model evaluated on enough of this device's test images.
+    plausible = models.BooleanField(null=True, db_index=True)
+    verified = models.BooleanField(default=False, db_index=True)
+    qa = models.JSONField(default=dict)  # plausibility checks with sources, verification, uncertainty
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -38,3 +43,8 @@ class Measurement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.sma_cm2:.1f} cm2 on image {self.image_id} ({self.source})"
+
+    @property
+    def trusted(self) -> bool:
+        """Numbers that can be reported as a finding: plausible and from a verified mask."""
+        return bool(self.plausible and self.verified)

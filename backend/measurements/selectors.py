@@ -26,6 +26,9 @@ def image_measurements(*, image: Image) -> list[dict]:
             "liver_area_cm2": m.liver_area_cm2,
             "mean_liver_hu": m.mean_liver_hu,
             "values": m.values,
+            "plausible": m.plausible,
+            "verified": m.verified,
+            "qa": m.qa,
             "created_at": m.created_at.isoformat(),
         }
         for m in rows

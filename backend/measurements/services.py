@@ -11,17 +11,21 @@ from annotations.masks import mask_load
 from annotations.models import AnnotationRevision
 from modelhub.models import ModelVersion, Prediction
 from segmentation.composition import MUSCLE_LABEL, measure
+from segmentation.plausibility import plausibility
 from studies import storage
 from studies.models import Image
 
 from .models import Measurement
+from .qa import uncertainty_summary, verification
 from .results import measurement_mask
 
 logger = logging.getLogger(__name__)
 
 
 def composition_fields(*, image: Image, hu: np.ndarray, mask: np.ndarray) -> dict:
-    """The engine's composition of one slice with the subject's body as stored now, as Measurement fields."""
+    """The engine's composition of one slice with the subject's body as stored now, and its plausibility checks,
+    as Measurement fields. An implausible measurement keeps its numbers but gets no flags: no finding comes
+    from an empty or broken mask."""
     subject = image.series.study.subject
     composition = measure(
         hu,
@@ -32,7 +36,13 @@ def composition_fields(*, image: Image, hu: np.ndarray, mask: np.ndarray) -> dic
         weight_kg=subject.weight_kg,
     )
     values = composition.as_dict()
+    checks = plausibility(hu, mask, composition)
+    if not checks.plausible:
+        values["flags"], values["references"] = [], []
+        values["flags_withheld"] = f"implausible measurement (failed: {', '.join(checks.failed)})"
     return {
+        "plausible": checks.plausible,
+        "plausibility": checks.as_dict(),
         "sma_cm2": composition.sma_cm2,
         "mean_muscle_hu": values.get("mean_muscle_hu"),
         "imat_cm2": values.get("imat_cm2"),
@@ -50,8 +60,16 @@ def measurement_record(
     mask: np.ndarray,
     model_version: ModelVersion | None = None,
     annotation_revision_id: int | None = None,
+    prediction: Prediction | None = None,
 ) -> Measurement:
     fields = composition_fields(image=image, hu=hu, mask=mask)
+    checked = verification(image=image, model_version=model_version)
+    fields["qa"] = {
+        "plausibility": fields.pop("plausibility"),
+        "verification": checked,
+        "uncertainty": uncertainty_summary(prediction=prediction),
+    }
+    fields["verified"] = checked["verified"]
     if model_version is not None:  # one per image and version: predicting again replaces it
         measurement, _ = Measurement.objects.update_or_create(
             image=image, model_version=model_version, source=Measurement.Source.MODEL, defaults=fields
@@ -67,7 +85,9 @@ def measurement_record(
 
 def measurement_after_predict(*, prediction: Prediction, hu: np.ndarray, mask: np.ndarray) -> Measurement:
     """Measure a model's new prediction (modelhub's after-predict hook)."""
-    return measurement_record(image=prediction.image, hu=hu, mask=mask, model_version=prediction.version)
+    return measurement_record(
+        image=prediction.image, hu=hu, mask=mask, model_version=prediction.version, prediction=prediction
+    )
 
 
 def measurement_after_accept(*, annotation_id: int, revision_id: int) -> Measurement | None:
@@ -107,6 +127,7 @@ def measurements_after_subject_update(*, subject_id: int) -> int:
             if hu_image_id != measurement.image_id:
                 hu, hu_image_id = np.asarray(storage.hu_load(measurement.image.hu_path)), measurement.image_id
             fields = composition_fields(image=measurement.image, hu=hu, mask=mask)
+            fields["qa"] = {**measurement.qa, "plausibility": fields.pop("plausibility")}
             Measurement.objects.filter(pk=measurement.pk).update(**fields)
             recomputed += 1
     return recomputed

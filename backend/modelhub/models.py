@@ -58,6 +58,11 @@ class ModelVersion(models.Model):
         return self.status not in {self.Status.TRAINING}
 
 
+# Below this many test images a device's Dice is noise: the gate does not compare it, and a measurement by
+# a version evaluated on fewer of its device's images is "unverified".
+MIN_TEST_IMAGES = 5
+
+
 class Evaluation(models.Model):
     """One cell of the versions x devices matrix, on that device's fixed test split."""
 
@@ -74,7 +79,11 @@ class Evaluation(models.Model):
         constraints = [models.UniqueConstraint(fields=["version", "device"], name="one_evaluation_per_cell")]
 
     def __str__(self) -> str:
-        return f"{self.version} on {self.device}: {self.dice_mean:.3f}"
+        return f"{self.version} on {self.device}: {self.dice_mean:.3f} (n={self.images})"
+
+    @property
+    def conclusive(self) -> bool:
+        return self.images >= MIN_TEST_IMAGES
 
 
 class Prediction(models.Model):

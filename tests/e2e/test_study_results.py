@@ -37,7 +37,7 @@ def measured_study(transactional_db, make_user, ct_dir):
         name="vnet-ge-v3", status=ModelVersion.Status.CANDIDATE, arch="vnet", checksum=CHECKSUM
     )
     images = slices(study)
-    measurements = [model_measurement(image, version, drawn_mask(image.rows, image.columns)) for image in images[::2]]
+    measurements = [model_measurement(image, version, drawn_mask(image)) for image in images[::2]]
     return {"study": study, "images": images, "measurements": measurements, "user": clinician, "password": password}
 
 

@@ -23,7 +23,7 @@ def reviewer(make_user):
 
 
 def corrected_mask(image) -> np.ndarray:
-    mask = drawn_mask(image.rows, image.columns)
+    mask = drawn_mask(image)
     mask[: image.rows // 2, :][mask[: image.rows // 2, :] == 2] = 0  # the reviewer trimmed the liver
     return mask
 
@@ -113,7 +113,7 @@ def test_a_label_set_without_muscle_measures_nothing(study, labeller, reviewer, 
 
     vertebrae = LabelSet.objects.create(name="vertebrae", labels=[{"value": 1, "name": "L3", "color": "#fff"}])
     image = slices(study)[1]
-    mask = (drawn_mask(image.rows, image.columns) == 1).astype(np.uint8)
+    mask = (drawn_mask(image) == 1).astype(np.uint8)
     saved = annotation_mask_save(
         image=image, label_set=vertebrae, author=labeller, png=mask_encode(mask), expected_version=0, seconds_active=1
     )

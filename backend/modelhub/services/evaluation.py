@@ -5,6 +5,7 @@ import math
 from segmentation.evaluate import evaluate
 from studies.models import Device
 
+from ..hooks import run_after_evaluate
 from ..models import Evaluation, ModelVersion
 from .predictors import predictor_for
 from .samples import accepted_samples
@@ -35,4 +36,5 @@ def model_version_evaluate(*, version: ModelVersion) -> list[Evaluation]:
             },
         )
         rows.append(row)
+    run_after_evaluate(version_id=version.pk)
     return rows
