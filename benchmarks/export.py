@@ -30,7 +30,8 @@ from accounts.roles import RESEARCHER, user_set_role  # noqa: E402
 from cohorts.models import Export  # noqa: E402
 from cohorts.selectors import cohort_preview  # noqa: E402
 from cohorts.services import export_start  # noqa: E402
-from modelhub.models import Measurement, ModelVersion  # noqa: E402
+from measurements.models import Measurement  # noqa: E402
+from modelhub.models import ModelVersion  # noqa: E402
 from segmentation.composition import measure  # noqa: E402
 from studies.models import Device, Image, Series, Study, Subject  # noqa: E402
 

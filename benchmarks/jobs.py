@@ -27,7 +27,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 
 from jobs.models import Job  # noqa: E402
-from modelhub.models import Measurement  # noqa: E402
+from measurements.models import Measurement  # noqa: E402
 from modelhub.services.inference import inference_start  # noqa: E402
 from modelhub.services.versions import model_version_import  # noqa: E402
 from segmentation.cohort import phantom_samples  # noqa: E402

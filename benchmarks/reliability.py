@@ -152,7 +152,8 @@ def duplicates() -> dict:
     from django.db.models import Count
 
     from annotations.models import Prelabel
-    from modelhub.models import Measurement, Prediction
+    from measurements.models import Measurement
+    from modelhub.models import Prediction
 
     def extra(queryset) -> int:
         return sum(row["n"] - 1 for row in queryset.values("image").annotate(n=Count("id")) if row["n"] > 1)

@@ -1,6 +1,6 @@
 """Later apps plug into review here, so annotations never imports them (data flows one way).
 
-modelhub registers "measure the accepted mask" in its AppConfig.ready().
+measurements registers "measure the accepted mask" in its AppConfig.ready().
 """
 
 from collections.abc import Callable

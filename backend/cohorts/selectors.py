@@ -15,7 +15,8 @@ from accounts.roles import ADMIN, has_role
 from annotations.masks import mask_load
 from annotations.models import AnnotationRevision
 from annotations.selectors import accepted_revisions
-from modelhub.models import Measurement, Prediction
+from measurements.models import Measurement
+from modelhub.models import Prediction
 from studies.models import Image
 
 from .columns import MEASUREMENT_FIELDS, flatten

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "studies",
     "annotations",
     "modelhub",
+    "measurements",
     "cohorts",
 ]
 

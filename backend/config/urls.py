@@ -42,4 +42,5 @@ pages = [
 ]
 
 urlpatterns = [*api, *pages, path("", include("modelhub.urls")), path("", include("annotations.urls"))]
+urlpatterns.append(path("", include("measurements.urls")))
 urlpatterns.append(path("", include("cohorts.urls")))

@@ -9,8 +9,8 @@ from django.urls import path
 from config.errors import ApplicationError
 from studies.models import Device
 
-from .models import Evaluation, Measurement, ModelVersion, Prediction
-from .services.versions import model_version_import
+from .models import Evaluation, ModelVersion, Prediction
+from .services.versions import model_version_import, model_version_promote
 
 
 class CheckpointImportForm(forms.Form):
@@ -25,6 +25,7 @@ class ModelVersionAdmin(admin.ModelAdmin):
     list_display = ["name", "device", "parent", "status", "arch", "created_at", "promoted_at"]
     list_filter = ["status", "device", "arch"]
     change_list_template = "admin/modelhub/modelversion/change_list.html"
+    actions = ["promote"]
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in ModelVersion._meta.fields if f.name != "notes"]  # trained versions are immutable
@@ -35,6 +36,16 @@ class ModelVersionAdmin(admin.ModelAdmin):
     def get_urls(self):
         extra = [path("import/", self.admin_site.admin_view(self.import_view), name="modelhub_import_checkpoint")]
         return extra + super().get_urls()
+
+    @admin.action(description="Make active (no gate) and re-predict the images it serves")
+    def promote(self, request, queryset):
+        for version in queryset:
+            try:
+                model_version_promote(version=version, user=request.user)
+            except ApplicationError as refusal:
+                messages.error(request, f"{version.name}: {refusal.message}")
+            else:
+                messages.success(request, f"{version.name} is active; the images it serves are being predicted.")
 
     def import_view(self, request):
         form = CheckpointImportForm(request.POST or None, request.FILES or None)
@@ -64,12 +75,6 @@ class ModelVersionAdmin(admin.ModelAdmin):
 @admin.register(Evaluation)
 class EvaluationAdmin(admin.ModelAdmin):
     list_display = ["version", "device", "images", "dice_mean", "sma_error_median"]
-
-
-@admin.register(Measurement)
-class MeasurementAdmin(admin.ModelAdmin):
-    list_display = ["image", "source", "model_version", "sma_cm2", "smi_cm2_m2", "created_at"]
-    list_filter = ["source"]
 
 
 @admin.register(Prediction)

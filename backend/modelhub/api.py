@@ -1,7 +1,5 @@
-from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -9,13 +7,10 @@ from rest_framework.views import APIView
 from accounts.permissions import roles_required
 from accounts.roles import ADMIN, ML_LEAD
 from config.errors import ApplicationError
-from config.renderers import PNG_RENDERERS
 from studies.models import Device, Image
-from studies.selectors import image_list, study_list
 
-from . import results, selectors
-from .models import Measurement, ModelVersion
-from .report import study_report_png
+from . import selectors
+from .models import ModelVersion
 from .services.inference import inference_start
 from .services.training import training_start
 from .services.versions import evaluation_matrix, model_version_promote
@@ -53,7 +48,7 @@ class VersionPromoteApi(APIView):
         body = PromoteInput(data=request.data)
         body.is_valid(raise_exception=True)
         version = get_object_or_404(ModelVersion, pk=pk)
-        version = model_version_promote(version=version, gate=body.validated_data["gate"])
+        version = model_version_promote(version=version, gate=body.validated_data["gate"], user=request.user)
         return Response(selectors.version_as_dict(selectors.version_list().get(pk=version.pk), detail=True))
 
 
@@ -146,60 +141,3 @@ class DeviceOverviewApi(APIView):
     @extend_schema(responses=inline_serializer("DeviceOverview", fields={"id": serializers.IntegerField()}, many=True))
     def get(self, request):
         return Response(selectors.device_overview())
-
-
-class ImageMeasurementsApi(APIView):
-    @extend_schema(responses=inline_serializer("Measurement", fields={"id": serializers.IntegerField()}, many=True))
-    def get(self, request, pk: int):
-        image = get_object_or_404(image_list(user=request.user), pk=pk)
-        return Response(selectors.image_measurements(image=image))
-
-
-class StudyResultsApi(APIView):
-    @extend_schema(
-        responses=inline_serializer("StudyResults", fields={"slices": serializers.ListField()}),
-        description="Per measured or L3-marked slice (the marked first): the preferred measurement (accepted "
-        "annotation over model), its source, SMA, muscle HU, IMAT, SMI, flags with their reference.",
-    )
-    def get(self, request, pk: int):
-        study = get_object_or_404(study_list(user=request.user), pk=pk)
-        return Response(results.study_results(study=study))
-
-
-class StudyReportApi(APIView):
-    renderer_classes = PNG_RENDERERS
-
-    @extend_schema(responses={(200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY)})
-    def get(self, request, pk: int):
-        study = get_object_or_404(study_list(user=request.user), pk=pk)
-        response = HttpResponse(study_report_png(study=study), content_type="image/png")
-        response["Content-Disposition"] = f'attachment; filename="muscleseed-report-{study.subject.pseudonym}.png"'
-        response["Cache-Control"] = "private, no-cache"
-        return response
-
-
-class MeasurementMaskApi(APIView):
-    renderer_classes = PNG_RENDERERS
-
-    @extend_schema(
-        parameters=[OpenApiParameter("measurement", int, description="Measurement id (default: the preferred one).")],
-        responses={(200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY)},
-        description="The 8-bit label map (1 muscle, 2 liver) the measurement was made from.",
-    )
-    def get(self, request, pk: int):
-        image = get_object_or_404(image_list(user=request.user), pk=pk)
-        measurements = Measurement.objects.filter(image=image).select_related("model_version")
-        wanted = request.query_params.get("measurement", "")
-        if wanted:
-            if not wanted.isdigit():
-                raise ApplicationError(f"measurement must be a number, not {wanted!r}.", code="bad_measurement")
-            measurements = measurements.filter(pk=int(wanted))
-        chosen = next(iter(results.preferred_first(list(measurements))), None)
-        png = results.measurement_mask_png(chosen) if chosen else None
-        if png is None:
-            raise ApplicationError("No measurement (or its mask) for this image.", code="not_found", http_status=404)
-        response = HttpResponse(png, content_type="image/png")
-        response["X-Measurement"] = str(chosen.pk)
-        # A measurement's mask never changes; "the preferred one" may, when a mask is accepted.
-        response["Cache-Control"] = "private, max-age=3600" if wanted else "private, no-cache"
-        return response

@@ -1,4 +1,4 @@
-"""Per-device model versions with lineage, their evaluations, predictions and measurements."""
+"""Per-device model versions with lineage, their evaluations and predictions (measurements live in their own app)."""
 
 from django.conf import settings
 from django.db import models
@@ -58,6 +58,11 @@ class ModelVersion(models.Model):
         return self.status not in {self.Status.TRAINING}
 
 
+# Below this many test images a device's Dice is noise: the gate does not compare it, and a measurement by
+# a version evaluated on fewer of its device's images is "unverified".
+MIN_TEST_IMAGES = 5
+
+
 class Evaluation(models.Model):
     """One cell of the versions x devices matrix, on that device's fixed test split."""
 
@@ -74,7 +79,11 @@ class Evaluation(models.Model):
         constraints = [models.UniqueConstraint(fields=["version", "device"], name="one_evaluation_per_cell")]
 
     def __str__(self) -> str:
-        return f"{self.version} on {self.device}: {self.dice_mean:.3f}"
+        return f"{self.version} on {self.device}: {self.dice_mean:.3f} (n={self.images})"
+
+    @property
+    def conclusive(self) -> bool:
+        return self.images >= MIN_TEST_IMAGES
 
 
 class Prediction(models.Model):
@@ -90,35 +99,3 @@ class Prediction(models.Model):
 
     def __str__(self) -> str:
         return f"Prediction of image {self.image_id} by {self.version}"
-
-
-class Measurement(models.Model):
-    """Body composition of one image from a named source: an accepted annotation or a model's prediction."""
-
-    class Source(models.TextChoices):
-        ANNOTATION = "annotation", "Accepted annotation"
-        MODEL = "model", "Model prediction"
-
-    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="measurements")
-    source = models.CharField(max_length=20, choices=Source.choices)
-    model_version = models.ForeignKey(ModelVersion, null=True, blank=True, on_delete=models.CASCADE)
-    annotation_revision_id = models.BigIntegerField(null=True, blank=True)
-    sma_cm2 = models.FloatField()
-    mean_muscle_hu = models.FloatField(null=True, blank=True)
-    imat_cm2 = models.FloatField(null=True, blank=True)
-    smi_cm2_m2 = models.FloatField(null=True, blank=True)
-    liver_area_cm2 = models.FloatField(null=True, blank=True)
-    mean_liver_hu = models.FloatField(null=True, blank=True)
-    values = models.JSONField(default=dict)  # the engine's full composition, thresholds and flags included
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        ordering = ["-created_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["image", "model_version"], condition=Q(source="model"), name="one_model_measurement"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.sma_cm2:.1f} cm2 on image {self.image_id} ({self.source})"

@@ -2,10 +2,18 @@
 
 from django.db.models import Count, Q
 
-from studies.models import Device, Image
+from studies.models import Device
 
-from .models import Evaluation, Measurement, ModelVersion
-from .services.versions import active_version
+from .models import Evaluation, ModelVersion
+
+
+def active_version(*, device: Device | None) -> ModelVersion | None:
+    """The device's own active version, else the active base version."""
+    if device is not None:
+        own = ModelVersion.objects.filter(device=device, status=ModelVersion.Status.ACTIVE).first()
+        if own:
+            return own
+    return ModelVersion.objects.filter(device__isnull=True, status=ModelVersion.Status.ACTIVE).first()
 
 
 def version_list():
@@ -109,30 +117,3 @@ def device_overview() -> list[dict]:
             }
         )
     return rows
-
-
-def image_measurements(*, image: Image) -> list[dict]:
-    rows = Measurement.objects.filter(image=image).select_related("model_version").order_by("-created_at")
-    return [
-        {
-            "id": m.id,
-            "source": m.source,
-            "model_version": {
-                "id": m.model_version.id,
-                "name": m.model_version.name,
-                "checksum": m.model_version.checksum,
-            }
-            if m.model_version
-            else None,
-            "annotation_revision_id": m.annotation_revision_id,
-            "sma_cm2": m.sma_cm2,
-            "mean_muscle_hu": m.mean_muscle_hu,
-            "imat_cm2": m.imat_cm2,
-            "smi_cm2_m2": m.smi_cm2_m2,
-            "liver_area_cm2": m.liver_area_cm2,
-            "mean_liver_hu": m.mean_liver_hu,
-            "values": m.values,
-            "created_at": m.created_at.isoformat(),
-        }
-        for m in rows
-    ]

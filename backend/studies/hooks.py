@@ -1,7 +1,7 @@
 """Later apps plug into studies here, so studies never imports them (data flows one way).
 
-modelhub registers "run inference on the new images" and "recompute the measurements of a subject whose
-height, weight or sex changed" in its AppConfig.ready().
+modelhub registers "run inference on the new images", measurements "recompute the measurements of a subject
+whose height, weight or sex changed", each in its AppConfig.ready().
 """
 
 from collections.abc import Callable

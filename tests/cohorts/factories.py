@@ -18,8 +18,9 @@ from annotations.masks import mask_encode, mask_load
 from annotations.models import Annotation
 from annotations.selectors import label_set_get
 from annotations.services import annotation_mask_save
-from modelhub.models import Measurement, ModelVersion, Prediction
-from modelhub.services.inference import measurement_record
+from measurements.models import Measurement
+from measurements.services import measurement_record
+from modelhub.models import ModelVersion, Prediction
 from segmentation.cohort import write_cohort
 from studies import storage
 from studies.dicomio import remap_uid

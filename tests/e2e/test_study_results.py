@@ -37,7 +37,7 @@ def measured_study(transactional_db, make_user, ct_dir):
         name="vnet-ge-v3", status=ModelVersion.Status.CANDIDATE, arch="vnet", checksum=CHECKSUM
     )
     images = slices(study)
-    measurements = [model_measurement(image, version, drawn_mask(image.rows, image.columns)) for image in images[::2]]
+    measurements = [model_measurement(image, version, drawn_mask(image)) for image in images[::2]]
     return {"study": study, "images": images, "measurements": measurements, "user": clinician, "password": password}
 
 
@@ -72,7 +72,8 @@ def test_a_clinician_sees_the_overlay_and_numbers_enters_height_and_marks_l3(
     page.click("[data-subject-form] button[type=submit]")
     page.wait_for_function("() => document.querySelector('[data-value=smi]')?.textContent !== 'needs height'")
     assert card.locator("[data-value=smi]").inner_text() == f"{first.sma_cm2 / 1.78**2:.1f} cm²/m²"
-    assert card.locator("[data-flag=sarcopenia]").get_attribute("data-state") in ("yes", "no")
+    # vnet-ge-v3 was never evaluated on this scanner: the flag keeps its numbers but is not a finding.
+    assert card.locator("[data-flag=sarcopenia]").get_attribute("data-state") == "not-a-finding"
     page.screenshot(path=str(screenshot_dir / "results-height.png"), full_page=True)
 
     # Scroll to the last slice and mark it L3 with the key.
@@ -96,3 +97,19 @@ def test_a_clinician_sees_the_overlay_and_numbers_enters_height_and_marks_l3(
     report = page.request.get(f"{live_server.url}/api/studies/{study.pk}/report.png")
     assert report.ok and report.body().startswith(b"\x89PNG")
     (screenshot_dir / "results-report.png").write_bytes(report.body())
+
+
+def test_the_study_page_warns_that_the_scanner_has_no_evaluated_model(
+    transactional_db, live_server, measured_study, page, screenshot_dir
+):
+    study, images = measured_study["study"], measured_study["images"]
+    sign_in(page, live_server.url, measured_study["user"].username, measured_study["password"])
+    page.goto(f"{live_server.url}/studies/{study.pk}/")
+    page.wait_for_selector(f".viewer-canvas[data-overlay='{images[0].pk}']")
+    warning = page.locator(".result-card [data-trust=unverified]")
+    assert warning.is_visible()
+    text = warning.inner_text()
+    assert "Unverified: no evaluated model for this scanner" in text
+    assert f"vnet-ge-v3 was never evaluated on {images[0].device.display_name}" in text
+    assert "(unverified)" in page.locator(".measured-slice").first.inner_text()
+    page.screenshot(path=str(screenshot_dir / "results-unverified.png"), full_page=True)

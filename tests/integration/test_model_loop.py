@@ -13,7 +13,8 @@ from annotations.masks import mask_load
 from annotations.models import Prelabel
 from jobs.models import Job
 from jobs.services import jobs_sweep_stale
-from modelhub.models import Evaluation, Measurement, ModelVersion, Prediction
+from measurements.models import Measurement
+from modelhub.models import Evaluation, ModelVersion, Prediction
 from modelhub.services.training import training_start
 from segmentation.composition import measure
 from segmentation.networks import resolved_options

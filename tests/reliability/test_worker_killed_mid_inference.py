@@ -11,7 +11,8 @@ from django.db.models import Count
 from annotations.models import Prelabel
 from jobs.models import Job
 from jobs.services import jobs_sweep_stale
-from modelhub.models import Measurement, Prediction
+from measurements.models import Measurement
+from modelhub.models import Prediction
 from modelhub.services.inference import inference_start
 from modelhub.services.versions import model_version_import
 from segmentation.train import TrainConfig, train

@@ -5,8 +5,10 @@ import numpy as np
 import pytest
 from rest_framework.test import APIClient
 
-from modelhub.models import Measurement, ModelVersion, Prediction
-from modelhub.services.inference import mask_png, measurement_record
+from measurements.models import Measurement
+from measurements.services import measurement_record
+from modelhub.models import ModelVersion, Prediction
+from modelhub.services.inference import mask_png
 from studies import storage
 from studies.models import Image, Study
 from studies.services import upload_ingest
@@ -22,10 +24,15 @@ def fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-def drawn_mask(rows: int, columns: int) -> np.ndarray:
-    """Paraspinal muscle (with some fat in it: IMAT) and a disc of liver, at the GE slices' anatomy."""
+def drawn_mask(image: Image) -> np.ndarray:
+    """The back and flank muscles at the GE slices' anatomy (soft tissue and some fat in it, IMAT; not the
+    spine, not air, so the plausibility checks pass) and a disc of liver."""
+    hu = hu_of(image)
+    rows, columns = hu.shape
     mask = np.zeros((rows, columns), np.uint8)
-    mask[round(rows * 0.76) : round(rows * 0.86), round(columns * 0.33) : round(columns * 0.68)] = 1
+    band = np.zeros((rows, columns), bool)
+    band[round(rows * 0.6) : round(rows * 0.88), round(columns * 0.2) : round(columns * 0.8)] = True
+    mask[band & (hu >= -190) & (hu <= 150)] = 1
     yy, xx = np.mgrid[:rows, :columns]
     mask[(yy - rows * 0.45) ** 2 + (xx - columns * 0.33) ** 2 < (rows * 0.11) ** 2] = 2
     return mask
@@ -67,7 +74,7 @@ def study(clinician, ct_dir, version) -> Study:
     study = Study.objects.get(pk=outcomes[0].study_id)
     images = slices(study)
     for image in (images[0], images[2]):
-        model_measurement(image, version, drawn_mask(image.rows, image.columns))
+        model_measurement(image, version, drawn_mask(image))
     return study
 
 

@@ -1,11 +1,11 @@
 """Accepting a mask records a measurement with source 'annotation' (through the hook annotations offers and
-modelhub registers); the study's results prefer it over the model's."""
+measurements registers); the study's results prefer it over the model's."""
 
 import numpy as np
 import pytest
 
 from annotations.models import LabelSet
-from modelhub.models import Measurement
+from measurements.models import Measurement
 from segmentation.composition import measure
 from tests.modelhub.factories import accept
 
@@ -23,7 +23,7 @@ def reviewer(make_user):
 
 
 def corrected_mask(image) -> np.ndarray:
-    mask = drawn_mask(image.rows, image.columns)
+    mask = drawn_mask(image)
     mask[: image.rows // 2, :][mask[: image.rows // 2, :] == 2] = 0  # the reviewer trimmed the liver
     return mask
 
@@ -57,7 +57,7 @@ def test_the_results_prefer_the_accepted_annotation_over_the_model(
 
 
 def test_acceptance_through_the_api_records_it_once(study, labeller, reviewer, django_capture_on_commit_callbacks):
-    from modelhub.services.measurements import measurement_after_accept
+    from measurements.services import measurement_after_accept
 
     image = slices(study)[1]
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
@@ -113,7 +113,7 @@ def test_a_label_set_without_muscle_measures_nothing(study, labeller, reviewer, 
 
     vertebrae = LabelSet.objects.create(name="vertebrae", labels=[{"value": 1, "name": "L3", "color": "#fff"}])
     image = slices(study)[1]
-    mask = (drawn_mask(image.rows, image.columns) == 1).astype(np.uint8)
+    mask = (drawn_mask(image) == 1).astype(np.uint8)
     saved = annotation_mask_save(
         image=image, label_set=vertebrae, author=labeller, png=mask_encode(mask), expected_version=0, seconds_active=1
     )

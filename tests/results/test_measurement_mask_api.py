@@ -5,7 +5,7 @@ import io
 import numpy as np
 from PIL import Image as PILImage
 
-from modelhub.models import Measurement
+from measurements.models import Measurement
 
 from .conftest import api_client, drawn_mask, slices
 
@@ -22,7 +22,7 @@ def test_it_returns_the_mask_the_measurement_was_made_from(clinician, study):
     response = api_client(clinician).get(f"/api/images/{image.pk}/measurement-mask?measurement={measurement.pk}")
     assert response.status_code == 200 and response["Content-Type"] == "image/png"
     assert response["X-Measurement"] == str(measurement.pk)
-    assert np.array_equal(decode(response.content), drawn_mask(image.rows, image.columns))
+    assert np.array_equal(decode(response.content), drawn_mask(image))
 
 
 def test_without_a_measurement_id_it_returns_the_preferred_measurements_mask(clinician, study):

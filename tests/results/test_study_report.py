@@ -28,7 +28,7 @@ def test_the_report_is_a_png_page_with_the_overlay_drawn(clinician, study):
 
 
 def test_a_study_without_measurements_still_gets_a_page_saying_so(clinician, study):
-    from modelhub.models import Measurement
+    from measurements.models import Measurement
 
     Measurement.objects.all().delete()
     response = report(clinician, study)
@@ -37,3 +37,11 @@ def test_a_study_without_measurements_still_gets_a_page_saying_so(clinician, stu
 
 def test_another_clinician_cannot_download_it(make_user, study):
     assert report(make_user("clinician", name="dr-other")[0], study).status_code == 404
+
+
+def test_the_report_warns_in_its_warning_colour_when_the_model_is_unverified(clinician, study):
+    from measurements.report import WARN
+
+    page = np.array(PILImage.open(io.BytesIO(report(clinician, study).content)).convert("RGB")).astype(int)
+    warning_ink = (np.abs(page - np.array(WARN)).sum(axis=2) < 30).sum()
+    assert warning_ink > 500, "the unverified warning is not on the page"

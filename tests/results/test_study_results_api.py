@@ -16,7 +16,7 @@ def results(user, study):
 
 def test_the_numbers_match_the_engine_for_the_same_mask(clinician, study):
     image = slices(study)[0]
-    expected = measure(hu_of(image), drawn_mask(image.rows, image.columns), image.pixel_spacing_mm, sex="M")
+    expected = measure(hu_of(image), drawn_mask(image), image.pixel_spacing_mm, sex="M")
     shown = next(s for s in results(clinician, study)["slices"] if s["image_id"] == image.pk)["measurement"]
     assert shown["sma_cm2"] == pytest.approx(expected.sma_cm2)
     assert shown["mean_muscle_hu"] == pytest.approx(expected.mean_muscle_hu)
@@ -78,5 +78,6 @@ def test_a_researcher_sees_the_pseudonym_and_nothing_identifying(make_user, stud
         "myosteatosis_reference",
         "subject",
         "slices",
+        "trust",
     }
     assert set(body["subject"]) == {"sex", "height_m", "weight_kg", "bmi"}

@@ -2,7 +2,7 @@
 
 import pytest
 
-from modelhub.models import Measurement
+from measurements.models import Measurement
 from segmentation.composition import PRADO_2008, measure
 
 from .conftest import api_client, drawn_mask, hu_of, slices
@@ -16,9 +16,7 @@ def test_entering_the_height_gives_smi_and_the_sarcopenia_flag(clinician, study)
     response = patch(clinician, study, {"height_m": 1.78})
     assert response.status_code == 200 and response.json()["height_m"] == 1.78
     image = slices(study)[0]
-    expected = measure(
-        hu_of(image), drawn_mask(image.rows, image.columns), image.pixel_spacing_mm, height_m=1.78, sex="M"
-    )
+    expected = measure(hu_of(image), drawn_mask(image), image.pixel_spacing_mm, height_m=1.78, sex="M")
     shown = api_client(clinician).get(f"/api/studies/{study.pk}/results").json()["slices"][0]["measurement"]
     assert shown["smi_cm2_m2"] == pytest.approx(expected.smi_cm2_m2)
     assert shown["smi_cm2_m2"] == pytest.approx(shown["sma_cm2"] / 1.78**2)

@@ -7,6 +7,7 @@ from jobs.services import job_create
 from segmentation.evaluate import evaluate
 from studies.models import Device
 
+from ..hooks import run_after_evaluate
 from ..models import Evaluation, ModelVersion
 from .predictors import predictor_for
 from .samples import accepted_samples
@@ -37,6 +38,7 @@ def model_version_evaluate(*, version: ModelVersion) -> list[Evaluation]:
             },
         )
         rows.append(row)
+    run_after_evaluate(version_id=version.pk)
     return rows
 
 

@@ -1,5 +1,6 @@
 """Inference: every upload with its device's active version (or the base); on demand for a study, a device
-or everything. Each prediction becomes a pre-label and a measurement with its source."""
+or everything. Each prediction becomes a pre-label; later apps (measurements) act on it through
+hooks.run_after_predict."""
 
 import io
 import time
@@ -14,10 +15,10 @@ from jobs.services import JobCancelled, job_create, job_progress
 from studies import storage
 from studies.models import Image
 
-from ..models import Measurement, ModelVersion, Prediction
-from .measurements import composition_fields
+from ..hooks import run_after_predict
+from ..models import ModelVersion, Prediction
+from ..selectors import active_version
 from .predictors import predictor_for
-from .versions import active_version
 
 
 def mask_png(mask: np.ndarray) -> bytes:
@@ -60,7 +61,7 @@ def inference_run(*, job: Job) -> dict:
 
 
 def image_predict(*, image: Image, version: ModelVersion) -> Prediction:
-    """Predict one image (idempotent per version), store the pre-label and the measurement."""
+    """Predict one image (idempotent per version), store the pre-label and tell the after-predict hooks."""
     existing = Prediction.objects.filter(version=version, image=image).first()
     if existing:
         return existing
@@ -82,27 +83,5 @@ def image_predict(*, image: Image, version: ModelVersion) -> Prediction:
                 model_version_name=version.name,
                 uncertainty=result.uncertainty,
             )
-            measurement_record(image=image, hu=hu, mask=result.mask, model_version=version)
+            run_after_predict(prediction=prediction, hu=hu, mask=result.mask)
     return prediction
-
-
-def measurement_record(
-    *,
-    image: Image,
-    hu: np.ndarray,
-    mask: np.ndarray,
-    model_version: ModelVersion | None = None,
-    annotation_revision_id: int | None = None,
-) -> Measurement:
-    fields = composition_fields(image=image, hu=hu, mask=mask)
-    if model_version is not None:  # one per image and version: predicting again replaces it
-        measurement, _ = Measurement.objects.update_or_create(
-            image=image, model_version=model_version, source=Measurement.Source.MODEL, defaults=fields
-        )
-        return measurement
-    return Measurement.objects.create(
-        image=image,
-        source=Measurement.Source.ANNOTATION,
-        annotation_revision_id=annotation_revision_id,
-        **fields,
-    )

@@ -216,19 +216,7 @@ def _maybe_promote(version: ModelVersion, opts: TrainingOptions) -> str:
     if not opts.auto_promote:
         return "no (candidate)"
     try:
-        model_version_promote(version=version, gate=True)
+        model_version_promote(version=version, gate=True, user=version.created_by)
     except ApplicationError as refusal:
         return f"no: {refusal.message}"
-    inference_for_served_devices(version=version, user=version.created_by)
     return "yes"
-
-
-def inference_for_served_devices(*, version: ModelVersion, user=None):
-    """After a promotion, every image the version now serves gets its prediction."""
-    from studies.models import Image
-
-    from .inference import inference_start
-    from .versions import served_devices
-
-    images = Image.objects.filter(device_id__in=served_devices(candidate=version)).values_list("id", flat=True)
-    return inference_start(image_ids=list(images), user=user, reason=f"promotion of {version.name}")

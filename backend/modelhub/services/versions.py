@@ -1,4 +1,8 @@
-"""Model versions: import a checkpoint, promote (one active per device, switched atomically), roll back."""
+"""Model versions: import a checkpoint, promote (one active per device, switched atomically), roll back.
+
+model_version_promote is the one way a version becomes active (API, admin, `import_model --activate`,
+auto-promotion after training): each promotion queues the re-prediction of every image the version now
+serves, sent when the promotion commits."""
 
 from pathlib import Path
 
@@ -7,10 +11,12 @@ from django.utils import timezone
 
 from config.errors import ApplicationError
 from segmentation.checkpoint import CheckpointError, load_checkpoint
-from studies.models import Device
+from studies.models import Device, Image
 
 from ..models import Evaluation, ModelVersion
+from ..selectors import active_version
 from .files import weights_store
+from .inference import inference_start
 
 GATE_MAX_LOSS = 0.01  # the gate refuses a candidate that loses more Dice than this on any other device
 
@@ -41,28 +47,22 @@ def model_version_import(
         notes=notes,
     )
     if activate:
-        version = model_version_promote(version=version)
+        version = model_version_promote(version=version, user=created_by)
     return version
 
 
-def active_version(*, device: Device | None) -> ModelVersion | None:
-    """The device's own active version, else the active base version."""
-    if device is not None:
-        own = ModelVersion.objects.filter(device=device, status=ModelVersion.Status.ACTIVE).first()
-        if own:
-            return own
-    return ModelVersion.objects.filter(device__isnull=True, status=ModelVersion.Status.ACTIVE).first()
-
-
-def model_version_promote(*, version: ModelVersion, gate: bool = False) -> ModelVersion:
-    """Make `version` the active one for its device; the previous active one is retired in the same transaction.
+def model_version_promote(*, version: ModelVersion, gate: bool = False, user=None) -> ModelVersion:
+    """Make `version` the active one for its device; the previous active one is retired in the same transaction,
+    and an inference job for every image the version now serves is queued with it (sent after commit).
 
     Promotions for one device serialise on the device row; the unique constraint backs this up (and covers
     base versions, which have no device row to lock).
     """
     try:
         with transaction.atomic():
-            return _promote(version, gate)
+            promoted = _promote(version, gate)
+            inference_for_served_devices(version=promoted, user=user)
+            return promoted
     except IntegrityError as error:
         raise ApplicationError(
             "another promotion for this device happened at the same moment; reload and try again",
@@ -134,6 +134,12 @@ def served_devices(*, candidate: ModelVersion) -> list[int]:
         )
     )
     return [d for d in Device.objects.values_list("id", flat=True) if d not in own]
+
+
+def inference_for_served_devices(*, version: ModelVersion, user=None):
+    """Every image the version serves gets its prediction (images it already predicted keep theirs)."""
+    images = Image.objects.filter(device_id__in=served_devices(candidate=version)).values_list("id", flat=True)
+    return inference_start(image_ids=list(images), user=user, reason=f"promotion of {version.name}")
 
 
 def evaluation_matrix() -> dict:

@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { LABEL_COLOURS, OVERLAY_ALPHA, overlayPixels } from "../../static/js/viewer/overlay.js";
-import { centimetresToMetres, flagText, formatValue, shortReference, sliceLabel, subjectPatch } from "../../static/js/viewer/results_format.js";
+import { centimetresToMetres, flagText, formatValue, shortReference, sliceLabel, subjectPatch, trustWarning } from "../../static/js/viewer/results_format.js";
 
 test("labels become translucent colours and background stays clear", () => {
   const rgba = new Uint8ClampedArray([0, 0, 0, 255, 1, 1, 1, 255, 2, 2, 2, 255, 7, 7, 7, 255]);
@@ -46,4 +46,18 @@ test("the body form sends metres and only the fields filled in", () => {
   assert.equal(centimetresToMetres(""), null);
   assert.deepEqual(subjectPatch({ sex: "", heightCm: "165", weightKg: "" }), { height_m: 1.65 });
   assert.deepEqual(subjectPatch({ sex: "F", heightCm: "", weightKg: "61.5" }), { sex: "F", weight_kg: 61.5 });
+});
+
+test("a flag from an unverified model keeps its numbers but is not a finding", () => {
+  const flag = { known: true, finding: false, flagged: true, value: 41.2, threshold: 52.4, measure: "smi_cm2_m2", rule: "men", reference: "Prado 2008 (Lancet Oncol 9:629)", reason: "not a finding: unverified model on this scanner" };
+  assert.deepEqual(flagText(flag), { state: "not-a-finding", text: "not a finding: unverified model on this scanner (SMI 41.2 < 52.4; men; Prado 2008)" });
+});
+
+test("an unverified or implausible measurement gets a warning with its reasons; a verified one none", () => {
+  assert.equal(trustWarning({ status: "verified", warnings: [] }), null);
+  assert.equal(trustWarning(undefined), null);
+  const warning = trustWarning({ status: "unverified", warnings: ["unverified: base-v1 was never evaluated on GE LightSpeed"] });
+  assert.equal(warning.title, "Unverified: no evaluated model for this scanner");
+  assert.deepEqual(warning.lines, ["unverified: base-v1 was never evaluated on GE LightSpeed"]);
+  assert.equal(trustWarning({ status: "implausible", warnings: ["mask_size: the muscle mask is empty"] }).state, "implausible");
 });

@@ -14,14 +14,28 @@ export function shortReference(reference) {
 
 const MEASURE_NAMES = { smi_cm2_m2: "SMI", mean_muscle_hu: "muscle HU" };
 
-/** { state: "yes" | "no" | "unknown", text } for one flag of the results API. */
+/** { state: "yes" | "no" | "unknown" | "not-a-finding", text } for one flag of the results API. A flag from a
+ * measurement that cannot be vouched for (unverified model) is shown with its numbers but never as a finding. */
 export function flagText(flag) {
   const reference = shortReference(flag.reference);
   if (!flag.known) return { state: "unknown", text: `not decided (${reference}): ${flag.reason}` };
   const measure = MEASURE_NAMES[flag.measure] ?? flag.measure;
   const comparison = flag.flagged ? "<" : "≥";
   const value = `${measure} ${formatValue(flag.value, "")} ${comparison} ${flag.threshold}`;
+  if (flag.finding === false) return { state: "not-a-finding", text: `${flag.reason} (${value}; ${flag.rule}; ${reference})` };
   return { state: flag.flagged ? "yes" : "no", text: `${flag.flagged ? "yes" : "no"}: ${value} (${flag.rule}; ${reference})` };
+}
+
+const TRUST_TITLES = {
+  unverified: "Unverified: no evaluated model for this scanner",
+  implausible: "Implausible measurement: not a finding",
+};
+
+/** The warning a measurement's trust needs, or null when it can be vouched for:
+ * { state: "unverified" | "implausible", title, lines } (lines: the failed checks and the reason). */
+export function trustWarning(trust) {
+  if (!trust || trust.status === "verified") return null;
+  return { state: trust.status, title: TRUST_TITLES[trust.status] ?? trust.summary, lines: trust.warnings ?? [] };
 }
 
 /** "Image 3 of 20", with " · L3" for the marked slice. */

@@ -4,7 +4,7 @@
 
 import { ApiError, getJson } from "../api.js";
 import { overlayPixels } from "./overlay.js";
-import { flagText, formatValue, sliceLabel } from "./results_format.js";
+import { flagText, formatValue, sliceLabel, trustWarning } from "./results_format.js";
 
 function el(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
@@ -88,7 +88,9 @@ export class ResultsPanel {
     const measured = this.results.slices.filter((slice) => slice.measurement);
     this.report.hidden = measured.length === 0;
     const items = this.results.slices.slice(0, MAX_LISTED).map((slice) => {
-      const sma = slice.measurement ? `SMA ${formatValue(slice.measurement.sma_cm2, "cm²")}` : "not measured";
+      const status = slice.measurement?.trust?.status;
+      const caveat = status && status !== "verified" ? ` (${status})` : "";
+      const sma = slice.measurement ? `SMA ${formatValue(slice.measurement.sma_cm2, "cm²")}${caveat}` : "not measured";
       return el(
         "li",
         {},
@@ -131,11 +133,16 @@ export class ResultsPanel {
       return el("li", { class: `flag flag-${state}`, "data-flag": name, "data-state": state }, el("strong", {}, name === "sarcopenia" ? "Sarcopenia" : "Myosteatosis"), ` ${text}`);
     });
     const badge = m.source === "annotation" ? "Accepted annotation" : "Model prediction";
+    const warning = trustWarning(m.trust);
+    const caution = warning
+      ? [el("div", { class: `trust-warning trust-${warning.state}`, role: "alert", "data-trust": warning.state }, el("strong", {}, warning.title), el("ul", {}, ...warning.lines.map((line) => el("li", {}, line))))]
+      : [];
     return el(
       "article",
-      { class: "result-card", "data-measurement-id": String(m.id), "data-source": m.source },
+      { class: "result-card", "data-measurement-id": String(m.id), "data-source": m.source, "data-trust-status": m.trust?.status ?? "" },
       el("header", {}, el("strong", {}, sliceLabel(slice)), el("span", { class: `badge badge-${m.source}` }, badge)),
-      el("dl", { class: "result-numbers" }, ...numbers),
+      ...caution,
+      el("dl", { class: `result-numbers${warning ? " numbers-unvouched" : ""}` }, ...numbers),
       el("ul", { class: "flags" }, ...flags),
       el("p", { class: "result-source", "data-provenance": "" }, "Source: ", m.provenance),
     );

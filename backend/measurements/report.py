@@ -21,6 +21,11 @@ PANEL = 560
 SOFT_TISSUE = (400, 40)  # window width, level
 LABEL_COLOURS = {1: ((229, 72, 77), 0.45, "muscle"), 2: ((62, 99, 221), 0.40, "liver")}
 INK, SOFT, LINE, BAD, OK = (27, 38, 48), (85, 98, 110), (195, 204, 213), (179, 38, 30), (29, 122, 70)
+WARN = (138, 90, 0)
+TRUST_TITLES = {
+    "unverified": "UNVERIFIED: no evaluated model for this scanner. Not a finding.",
+    "implausible": "IMPLAUSIBLE measurement: checks failed. Not a finding; no flags given.",
+}
 MAX_OTHER_ROWS = 12
 
 
@@ -67,8 +72,11 @@ def _flag_text(flag: dict) -> tuple[str, tuple]:
     if not flag["known"]:
         return f"not decided ({reference}): {flag['reason']}", SOFT
     comparison = "<" if flag["flagged"] else "≥"
+    value = f"{flag['value']:.1f} {comparison} {flag['threshold']:g}"
+    if not flag.get("finding", True):
+        return f"{flag['reason']} ({value}; {flag['rule']}; {reference})", WARN
     verdict = "YES" if flag["flagged"] else "no"
-    text = f"{verdict}: {flag['value']:.1f} {comparison} {flag['threshold']:g} ({flag['rule']}; {reference})"
+    text = f"{verdict}: {value} ({flag['rule']}; {reference})"
     return text, BAD if flag["flagged"] else OK
 
 
@@ -164,6 +172,7 @@ def _primary(page: Page, slice_: dict) -> None:
     column = MARGIN + PANEL + 40
     level = f" · {slice_['level']}" if slice_["level"] else ""
     page.text(column, f"Image {slice_['index'] + 1} of {slice_['series_length']}{level}", 28)
+    _trust(page, column, measurement["trust"])
     sarcopenia, sarcopenia_fill = _flag_text(measurement["flags"]["sarcopenia"])
     myosteatosis, myosteatosis_fill = _flag_text(measurement["flags"]["myosteatosis"])
     rows = [
@@ -187,6 +196,18 @@ def _primary(page: Page, slice_: dict) -> None:
     page.rule()
 
 
+def _trust(page: Page, x: int, trust: dict) -> None:
+    """The warning of a measurement that cannot be vouched for, with its reasons, above its numbers."""
+    if trust["status"] == "verified":
+        page.text(x, f"Verified: {trust['summary']}", 17, OK)
+        return
+    fill = BAD if trust["status"] == "implausible" else WARN
+    page.text(x, TRUST_TITLES[trust["status"]], 19, fill)
+    for warning in trust["warnings"][:4]:
+        page.text(x + 12, f"· {warning}", 16, fill)
+    page.y += 6
+
+
 def _others(page: Page, slices: list[dict]) -> None:
     if not slices:
         return
@@ -197,12 +218,14 @@ def _others(page: Page, slices: list[dict]) -> None:
     page.y += 30
     for slice_ in slices[:MAX_OTHER_ROWS]:
         m = slice_["measurement"]
+        status = m["trust"]["status"]
+        source = f"model {m['model_version']['name']}" if m["model_version"] else "accepted annotation"
         cells = (
             f"{slice_['index'] + 1} of {slice_['series_length']}",
             _number(m["sma_cm2"], ""),
             _number(m["mean_muscle_hu"], ""),
             _number(m["smi_cm2_m2"], ""),
-            m["provenance"][:48],
+            source[:26] + ("" if status == "verified" else f" · {status.upper()}"),
         )
         for x, cell in zip(columns, cells, strict=True):
             page.text(x, cell, 19, advance=False)
@@ -213,7 +236,7 @@ def _others(page: Page, slices: list[dict]) -> None:
 
 
 def _references(page: Page, results: dict) -> None:
-    page.y = max(page.y, PAGE[1] - 330)
+    page.y = max(page.y, PAGE[1] - 390)
     page.text(MARGIN, "Method and references", 24)
     lines = [
         "SMA: muscle-mask pixels from -29 to 150 HU; IMAT: muscle-mask pixels from -190 to -30 HU;",
@@ -222,6 +245,8 @@ def _references(page: Page, results: dict) -> None:
         "  Prado 2008: SMI < 52.4 men, < 38.5 women. Martin 2013: < 43 men BMI < 25, < 53 men BMI >= 25, < 41 women.",
         f"Myosteatosis: {results['myosteatosis_reference']}: mean muscle HU < 41 (BMI < 25), < 33 (BMI >= 25).",
         "A single axial slice, measured automatically unless the source says an accepted annotation.",
+        "Verified: the model was evaluated on >= 5 test images of this scanner. Plausibility: wide physiological",
+        "  ranges (van der Werf 2018, Derstine 2018, Goodpaster 2000), not diagnostic thresholds.",
     ]
     for line in lines:
         page.text(MARGIN, line, 18, SOFT)

@@ -1,5 +1,6 @@
 """Reads for a clinician's results: per measured slice the preferred measurement (an accepted annotation
-over a model's prediction), its mask, where it came from, and the flags against the configured reference."""
+over a model's prediction), its mask, where it came from, whether it can be vouched for (verified and
+plausible), and the flags against the configured reference: a finding only when it can be vouched for."""
 
 from collections import defaultdict
 
@@ -9,11 +10,12 @@ from django.core.exceptions import ImproperlyConfigured
 
 from annotations.masks import mask_load
 from annotations.models import AnnotationRevision
+from modelhub.models import Prediction
 from segmentation.composition import MARTIN_2013, PRADO_2008
 from studies.models import Image, Study
 from studies.selectors import image_order_key
 
-from .models import Measurement, Prediction
+from .models import Measurement
 
 REFERENCES = (PRADO_2008, MARTIN_2013)
 CHECKSUM_PREFIX = 12
@@ -64,13 +66,53 @@ def _missing_reason(name: str, values: dict, reference: str) -> str:
     return "not computed"
 
 
-def flag_summary(values: dict, *, name: str, reference: str) -> dict:
-    """The flag of this name against this reference, or why it could not be decided."""
+def flag_summary(values: dict, *, name: str, reference: str, trust: dict | None = None) -> dict:
+    """The flag of this name against this reference, or why it could not be decided. `finding` says whether it
+    may be read as a finding: only from a verified, plausible measurement."""
     for flag in values.get("flags", []):
         if flag["name"] == name and flag["reference"] == reference:
-            return {**flag, "known": True, "reason": ""}
-    reason = _missing_reason(name, values, reference)
-    return {"name": name, "reference": reference, "known": False, "flagged": None, "reason": reason}
+            finding = trust is None or trust["status"] == "verified"
+            reason = "" if finding else f"not a finding: {trust['summary']}"
+            return {**flag, "known": True, "finding": finding, "reason": reason}
+    reason = values.get("flags_withheld") or _missing_reason(name, values, reference)
+    return {"name": name, "reference": reference, "known": False, "finding": False, "flagged": None, "reason": reason}
+
+
+def trust_summary(measurement: Measurement) -> dict:
+    """Whether the numbers can be vouched for, in plain words: status "verified" (a finding), "unverified"
+    (the mask's model was not evaluated on enough of this device's test images) or "implausible" (a check
+    failed; flags withheld)."""
+    qa = measurement.qa or {}
+    checks = (qa.get("plausibility") or {}).get("checks", [])
+    failed = [check for check in checks if check["passed"] is False]
+    verification = qa.get("verification") or {}
+    warnings = [f"{check['name']}: {check['message']}" for check in failed]
+    if measurement.plausible is None:
+        warnings.append("not checked: measured before the plausibility checks existed")
+    if not measurement.verified:
+        warnings.insert(0, verification.get("reason") or "unverified: measured before verification was recorded")
+    if failed or measurement.plausible is None:
+        status, summary = (
+            "implausible",
+            "implausible measurement (checks failed: "
+            + (", ".join(check["name"] for check in failed) or "not checked")
+            + ")",
+        )
+    elif not measurement.verified:
+        status, summary = "unverified", "unverified model on this scanner"
+    else:
+        status, summary = "verified", verification.get("reason", "")
+    return {
+        "status": status,
+        "verified": measurement.verified,
+        "plausible": measurement.plausible,
+        "summary": summary,
+        "warnings": warnings,
+        "failed_checks": [check["name"] for check in failed],
+        "checks": checks,
+        "verification": verification or None,
+        "uncertainty": qa.get("uncertainty"),
+    }
 
 
 def provenance(measurement: Measurement, revision_numbers: dict[int, int]) -> str:
@@ -84,6 +126,7 @@ def provenance(measurement: Measurement, revision_numbers: dict[int, int]) -> st
 def measurement_as_dict(measurement: Measurement, revision_numbers: dict[int, int]) -> dict:
     values = measurement.values or {}
     version = measurement.model_version
+    trust = trust_summary(measurement)
     return {
         "id": measurement.id,
         "image_id": measurement.image_id,
@@ -106,9 +149,10 @@ def measurement_as_dict(measurement: Measurement, revision_numbers: dict[int, in
         "liver_area_cm2": measurement.liver_area_cm2,
         "mean_liver_hu": measurement.mean_liver_hu,
         "bmi": values.get("bmi"),
+        "trust": trust,
         "flags": {
-            "sarcopenia": flag_summary(values, name="sarcopenia", reference=sarcopenia_reference()),
-            "myosteatosis": flag_summary(values, name="myosteatosis", reference=MARTIN_2013),
+            "sarcopenia": flag_summary(values, name="sarcopenia", reference=sarcopenia_reference(), trust=trust),
+            "myosteatosis": flag_summary(values, name="myosteatosis", reference=MARTIN_2013, trust=trust),
         },
         "muscle_hu_range": values.get("muscle_hu_range"),
         "imat_hu_range": values.get("imat_hu_range"),
@@ -140,9 +184,11 @@ def study_results(*, study: Study) -> dict:
     subject = study.subject
     body = {"sex": subject.sex, "height_m": subject.height_m, "weight_kg": subject.weight_kg}
     bmi = subject.weight_kg / subject.height_m**2 if subject.weight_kg and subject.height_m else None
+    shown = [s["measurement"]["trust"]["status"] for s in slices if s["measurement"]]
     return {
         "study_id": study.id,
         "pseudonym": subject.pseudonym,
+        "trust": {status: shown.count(status) for status in ("verified", "unverified", "implausible")},
         "sarcopenia_reference": sarcopenia_reference(),
         "myosteatosis_reference": MARTIN_2013,
         "subject": {**body, "bmi": bmi},
