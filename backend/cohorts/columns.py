@@ -62,6 +62,12 @@ COLUMNS: list[Column] = [
     Column("muscle_hu_range", "str", "muscle HU thresholds used, 'low..high'"),
     Column("imat_hu_range", "str", "IMAT HU thresholds used, 'low..high'"),
     Column("measured_at", "timestamp", "when the measurement was computed (UTC)"),
+    Column("plausible", "bool", "passed every plausibility check (wide physiological ranges; empty: not checked)"),
+    Column("qa_failed_checks", "str", "the plausibility checks that failed, comma-separated"),
+    Column("verified", "bool", "an accepted annotation, or a model evaluated on >= 5 of this device's test images"),
+    Column("test_dice", "float", "the model version's test Dice on this device (empty: not evaluated)"),
+    Column("test_images", "int", "how many of this device's test images that Dice is from"),
+    Column("uncertainty", "float", "the prediction's uncertainty: mean normalised entropy 0..1 (model rows)"),
 ]
 COLUMN_NAMES = [column.name for column in COLUMNS]
 
@@ -83,6 +89,9 @@ MEASUREMENT_FIELDS = {
     "liver_mean_hu": "mean_liver_hu",
     "values": "values",
     "measured_at": "created_at",
+    "plausible": "plausible",
+    "verified": "verified",
+    "qa": "qa",
     "pseudonym": "image__series__study__subject__pseudonym",
     "sex": "image__series__study__subject__sex",
     "age_years": "image__series__study__subject__age_years",
@@ -114,6 +123,17 @@ def _bmi(record: dict, values: dict) -> float | None:
     return None
 
 
+def _qa_columns(qa: dict) -> dict:
+    checks = (qa.get("plausibility") or {}).get("checks", [])
+    verification = qa.get("verification") or {}
+    return {
+        "qa_failed_checks": ",".join(check["name"] for check in checks if check["passed"] is False),
+        "test_dice": verification.get("test_dice"),
+        "test_images": verification.get("test_images"),
+        "uncertainty": (qa.get("uncertainty") or {}).get("score"),
+    }
+
+
 def flatten(record: dict) -> dict:
     """One export row from one measurement record (MEASUREMENT_FIELDS keys)."""
     values = record["values"] or {}
@@ -123,6 +143,7 @@ def flatten(record: dict) -> dict:
     row["level"] = "L3" if record["series_level_image_id"] == record["image_id"] else ""
     row["muscle_hu_range"] = _hu_range(values, "muscle_hu_range")
     row["imat_hu_range"] = _hu_range(values, "imat_hu_range")
+    row.update(_qa_columns(record["qa"] or {}))
     for flag in values.get("flags", []):
         key = (flag["name"], REFERENCE_KEYS.get(flag["reference"], ""))
         if key in FLAG_KEYS:

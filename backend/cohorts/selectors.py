@@ -4,7 +4,8 @@ One measurement per image (documented in README "Cohort export by API"):
   1. eligible measurements: an accepted annotation's current revision, or a model version's prediction;
      `source` and `model_version` filters narrow this set (drafts, submitted and rejected masks never count);
   2. per image, the accepted annotation wins; else the newest model measurement;
-  3. flag filters (sarcopenia, myosteatosis) then apply to that chosen measurement.
+  3. flag filters (sarcopenia, myosteatosis) and the trust filter (qa) then apply to that chosen measurement:
+     an image whose chosen measurement is implausible or unverified is left out, not replaced by another.
 """
 
 import numpy as np
@@ -39,6 +40,8 @@ PREVIEW_COLUMNS = (
     "myosteatosis_martin2013",
     "source",
     "model_version",
+    "verified",
+    "plausible",
 )
 
 
@@ -94,6 +97,13 @@ def _measurement_records(filters: dict):
     return eligible_measurements(filters=filters).values(*same, **renamed)
 
 
+def _trust_matches(row: dict, filters: dict) -> bool:
+    wanted = filters.get("qa")
+    if wanted in ("plausible", "trusted") and row["plausible"] is not True:
+        return False
+    return not (wanted in ("verified", "trusted") and row["verified"] is not True)
+
+
 def _flag_matches(row: dict, filters: dict) -> bool:
     wanted = {
         f"sarcopenia_{filters.get('sarcopenia_reference', 'prado2008')}": filters.get("sarcopenia"),
@@ -115,7 +125,7 @@ def cohort_rows(*, filters: dict) -> list[dict]:
             continue
         seen.add(record["image_id"])
         row = flatten(record)
-        if _flag_matches(row, filters):
+        if _flag_matches(row, filters) and _trust_matches(row, filters):
             row["_measurement_id"] = record["measurement_id"]
             row["_model_version_id"] = record["model_version_id"]
             chosen.append(row)

@@ -7,6 +7,9 @@ from .models import CohortDefinition, Export
 SEX_CHOICES = ("M", "F", "unknown")
 SOURCE_CHOICES = ("annotation", "model")
 FLAG_CHOICES = ("yes", "no")
+# Which rows to keep by trust: "plausible" drops implausible ones, "verified" drops those whose model was not
+# evaluated on enough of the device's test images, "trusted" drops both.
+QA_CHOICES = ("plausible", "verified", "trusted")
 SARCOPENIA_REFERENCES = ("prado2008", "martin2013")
 LIST_KEYS = ("device", "model_version")
 MAX_ID = 2**63 - 1  # database ids are 64-bit: a larger one must be a 400, not an overflow in the query
@@ -34,6 +37,11 @@ class CohortFilterInput(serializers.Serializer):
     sarcopenia = serializers.ChoiceField(FLAG_CHOICES, required=False)
     sarcopenia_reference = serializers.ChoiceField(SARCOPENIA_REFERENCES, required=False, default="prado2008")
     myosteatosis = serializers.ChoiceField(FLAG_CHOICES, required=False)
+    qa = serializers.ChoiceField(
+        QA_CHOICES,
+        required=False,
+        help_text="plausible: drop implausible rows; verified: drop unverified rows; trusted: drop both",
+    )
 
     def validate(self, attrs):
         if "age_min" in attrs and "age_max" in attrs and attrs["age_min"] > attrs["age_max"]:

@@ -95,11 +95,7 @@ def device_overview() -> list[dict]:
     rows = []
     for device in devices:
         version = active_version(device=device)
-        dice = (
-            Evaluation.objects.filter(version=version, device=device).values_list("dice_mean", flat=True).first()
-            if version
-            else None
-        )
+        evaluation = Evaluation.objects.filter(version=version, device=device).first() if version else None
         rows.append(
             {
                 "id": device.id,
@@ -113,7 +109,8 @@ def device_overview() -> list[dict]:
                 "active_version": {"id": version.id, "name": version.name, "is_base": version.is_base}
                 if version
                 else None,
-                "active_dice": dice,
+                "active_dice": evaluation.dice_mean if evaluation else None,
+                "active_dice_images": evaluation.images if evaluation else 0,
             }
         )
     return rows

@@ -44,18 +44,18 @@ class Cohort:
 
 
 def model_mask(labels: np.ndarray) -> np.ndarray:
-    """A plausible prediction: each class eroded by one pixel, so its numbers differ from the truth."""
+    """A plausible prediction: each class loses its top edge pixels, so its numbers differ from the truth.
+    (Eroding every edge by one pixel at 64 x 64 removes over half the muscle: an implausible SMA.)"""
     mask = np.zeros_like(labels)
     for value in (1, 2):
-        mask[ndimage.binary_erosion(labels == value)] = value
+        mask[ndimage.binary_erosion(labels == value, structure=np.ones((2, 1), bool))] = value
     return mask
 
 
 def predict(image, mask, version) -> Measurement:
-    Prediction.objects.create(version=version, image=image, mask_png=mask_encode(mask), uncertainty=0.1)
-    return measurement_record(
-        image=image, hu=np.asarray(storage.hu_load(image.hu_path)), mask=mask, model_version=version
-    )
+    prediction = Prediction.objects.create(version=version, image=image, mask_png=mask_encode(mask), uncertainty=0.1)
+    hu = np.asarray(storage.hu_load(image.hu_path))
+    return measurement_record(image=image, hu=hu, mask=mask, model_version=version, prediction=prediction)
 
 
 def measure_accepted(image) -> Measurement:

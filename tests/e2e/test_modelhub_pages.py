@@ -100,8 +100,8 @@ def test_the_devices_page_shows_each_device_with_its_active_model_and_dice(hub, 
     ge_row = page.locator(f"tr[data-device-id='{hub['ge'].id}']")
     assert ge_row.locator("[data-active-version]").get_attribute("data-active-version") == str(hub["base"].id)
     assert "base model" in ge_row.locator("[data-active-version]").inner_text()
-    assert ge_row.locator("[data-active-dice]").inner_text() == "0.620"
-    assert page.locator(f"tr[data-device-id='{hub['siemens'].id}'] [data-active-dice]").inner_text() == "0.700"
+    assert ge_row.locator("[data-active-dice]").inner_text() == "0.620 (n=6)"
+    assert page.locator(f"tr[data-device-id='{hub['siemens'].id}'] [data-active-dice]").inner_text() == "0.700 (n=6)"
 
     ge_row.locator("[data-train-open]").click()
     form = page.locator(f"tr[data-train-row='{hub['ge'].id}'] form")

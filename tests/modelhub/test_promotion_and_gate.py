@@ -16,11 +16,13 @@ def device(key: str) -> Device:
     return Device.objects.create(key=key, manufacturer=key, model_name=key, display_name=key.upper())
 
 
-def version(name: str, dev: Device | None, status=ModelVersion.Status.CANDIDATE, parent=None, **dice) -> ModelVersion:
+def version(
+    name: str, dev: Device | None, status=ModelVersion.Status.CANDIDATE, parent=None, images: int = 5, **dice
+) -> ModelVersion:
     made = ModelVersion.objects.create(name=name, device=dev, status=status, arch="vnet", parent=parent)
     for device_key, score in dice.items():
         Evaluation.objects.create(
-            version=made, device=Device.objects.get(key=device_key), images=5, dice_mean=score, dice_sd=0.01
+            version=made, device=Device.objects.get(key=device_key), images=images, dice_mean=score, dice_sd=0.01
         )
     return made
 
@@ -69,6 +71,28 @@ def test_the_gate_refuses_a_base_that_forgets_a_device_it_serves(db):
         model_version_promote(version=forgetful, gate=True)
     better = version("base-v3", None, a=0.95, b=0.795)
     assert model_version_promote(version=better, gate=True).status == "active"
+
+
+def test_the_gate_says_not_enough_test_images_instead_of_comparing_dice_on_fewer_than_five(db):
+    b = device("b")
+    model_version_promote(version=version("b-v1", b, images=4, b=0.847))
+    with pytest.raises(ApplicationError, match=r"not enough test images on its device \(4; at least 5") as refusal:
+        model_version_promote(version=version("b-v2", b, images=4, b=0.849), gate=True)
+    assert "0.84" not in refusal.value.message
+    assert active_version(device=b).name == "b-v1"
+
+
+def test_the_gate_does_not_compare_a_served_device_with_fewer_than_five_test_images(db):
+    device("a"), device("b")
+    model_version_promote(version=version("base-v1", None, a=0.90))
+    Evaluation.objects.create(
+        version=active_version(device=None), device=Device.objects.get(key="b"), images=2, dice_mean=0.80, dice_sd=0.01
+    )
+    candidate = version("base-v2", None, a=0.95)
+    Evaluation.objects.create(
+        version=candidate, device=Device.objects.get(key="b"), images=2, dice_mean=0.70, dice_sd=0.01
+    )
+    assert model_version_promote(version=candidate, gate=True).status == "active"
 
 
 def test_a_failed_or_training_version_cannot_be_promoted(db):

@@ -13,7 +13,7 @@ from config.errors import ApplicationError
 from segmentation.checkpoint import CheckpointError, load_checkpoint
 from studies.models import Device, Image
 
-from ..models import Evaluation, ModelVersion
+from ..models import MIN_TEST_IMAGES, Evaluation, ModelVersion
 from ..selectors import active_version
 from .files import weights_store
 from .inference import inference_start
@@ -102,25 +102,37 @@ def gate_refusal(*, candidate: ModelVersion) -> str:
 
     It must beat the active version on its own device's test split, and lose no more than GATE_MAX_LOSS Dice
     on any other device it serves (devices with no version of their own, served by this one's fallback).
+    A Dice on fewer than MIN_TEST_IMAGES test images is noise: on its own device the gate then refuses with
+    "not enough test images" rather than compare two such numbers; other devices that small are not compared.
     """
     active = active_version(device=candidate.device)
     if active is None:
         return ""
-    scores = {e.device_id: e.dice_mean for e in candidate.evaluations.all()}
+    scores = {e.device_id: e for e in candidate.evaluations.all()}
     baseline = {e.device_id: e.dice_mean for e in active.evaluations.all()}
     own = candidate.device_id
     if own is not None:
         if own not in scores:
             return "it has no evaluation on its own device's test split"
-        if own in baseline and scores[own] <= baseline[own]:
-            return f"Dice {scores[own]:.3f} on its device does not beat the active {active.name} ({baseline[own]:.3f})"
+        if not scores[own].conclusive:
+            return (
+                f"not enough test images on its device ({scores[own].images}; at least {MIN_TEST_IMAGES} "
+                "needed to compare Dice): accept more test-split masks, or promote without the gate"
+            )
+        if own in baseline and scores[own].dice_mean <= baseline[own]:
+            return (
+                f"Dice {scores[own].dice_mean:.3f} on its device does not beat the active {active.name} "
+                f"({baseline[own]:.3f}, n={scores[own].images})"
+            )
     for device_id in served_devices(candidate=candidate):
         if device_id == own or device_id not in baseline or device_id not in scores:
             continue
-        loss = baseline[device_id] - scores[device_id]
+        if not scores[device_id].conclusive:
+            continue
+        loss = baseline[device_id] - scores[device_id].dice_mean
         if loss > GATE_MAX_LOSS:
             name = Device.objects.get(pk=device_id).display_name
-            return f"it loses {loss:.3f} Dice on {name} (more than {GATE_MAX_LOSS})"
+            return f"it loses {loss:.3f} Dice on {name} (more than {GATE_MAX_LOSS}, n={scores[device_id].images})"
     return ""
 
 

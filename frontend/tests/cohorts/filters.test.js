@@ -49,3 +49,10 @@ test("the description names the choices in words", () => {
   );
   assert.equal(describeFilters({ age_max: 50, source: "annotation" }), "up to 50 years · accepted annotations only");
 });
+
+test("the trust filter travels in the query and reads as words", () => {
+  const filters = filtersFromEntries([["qa", "trusted"], ["sex", "F"]]);
+  assert.deepEqual(filters, { sex: "F", qa: "trusted" });
+  assert.equal(queryString(filters), "sex=F&qa=trusted");
+  assert.equal(describeFilters(filters), "Women · verified and plausible only");
+});

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { DASH, deviceName, formatDateTime, formatDice, formatDiceSd, formatLoss, formatPercent, formatSeconds, shortChecksum, versionOptionLabel } from "../../static/js/modelhub/format.js";
+import { DASH, deviceName, formatDateTime, formatDice, formatDiceN, formatDiceSd, formatLoss, formatPercent, formatSeconds, shortChecksum, versionOptionLabel } from "../../static/js/modelhub/format.js";
 
 test("Dice, spread and SMA error", () => {
   assert.equal(formatDice(0.91234), "0.912");
@@ -30,4 +30,10 @@ test("devices as objects, names or the base slot; picker labels", () => {
   assert.equal(deviceName("Siemens"), "Siemens");
   assert.equal(deviceName(null), "All devices (base)");
   assert.equal(versionOptionLabel({ name: "v2", device: null, status: "active" }), "v2 · base · active");
+});
+
+test("a Dice carries the number of test images it is from, and says when they are too few", () => {
+  assert.equal(formatDiceN(0.9123, 6), "0.912 (n=6)");
+  assert.equal(formatDiceN(0.849, 2), "0.849 (n=2, too few)");
+  assert.equal(formatDiceN(null, 6), DASH);
 });

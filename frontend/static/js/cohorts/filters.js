@@ -24,6 +24,7 @@ export const FILTER_KEYS = Object.freeze([
   "sarcopenia",
   "sarcopenia_reference",
   "myosteatosis",
+  "qa",
 ]);
 
 function cleanValue(key, raw) {
@@ -67,6 +68,7 @@ export function queryString(filters = {}) {
 const SEX_WORDS = { F: "Women", M: "Men", unknown: "Sex unknown" };
 const SOURCE_WORDS = { annotation: "accepted annotations only", model: "model measurements only" };
 const REFERENCE_WORDS = { prado2008: "Prado 2008", martin2013: "Martin 2013" };
+const QA_WORDS = { plausible: "plausible only", verified: "verified only", trusted: "verified and plausible only" };
 
 function ageWords(min, max) {
   if (min != null && max != null) return `${min}–${max} years`;
@@ -93,6 +95,7 @@ export function describeFilters(filters = {}, options = {}) {
       ? `sarcopenia ${filters.sarcopenia} (${REFERENCE_WORDS[filters.sarcopenia_reference ?? "prado2008"]})`
       : "",
     filters.myosteatosis ? `myosteatosis ${filters.myosteatosis} (Martin 2013)` : "",
+    QA_WORDS[filters.qa],
   ].filter(Boolean);
   return parts.length ? parts.join(" · ") : "Every measured image";
 }

@@ -3,7 +3,7 @@
 
 import { postJson } from "../api.js";
 import { busy, el, readJson, say } from "./dom.js";
-import { formatDice, sameDevice, versionOptionLabel } from "./format.js";
+import { formatDiceN, sameDevice, versionOptionLabel } from "./format.js";
 
 const root = document.querySelector("[data-devices-page]");
 const rowsBody = root.querySelector("[data-device-rows]");
@@ -55,7 +55,7 @@ function deviceRow(device, formRow) {
     el("td", { class: "num" }, accepted, el("span", { class: "th-sub" }, ` (${device.accepted_train ?? 0})`)),
     el("td", { class: "num" }, String(device.test_images ?? 0)),
     modelCell(device),
-    el("td", { class: "num", "data-active-dice": "" }, formatDice(device.active_dice)),
+    el("td", { class: "num", "data-active-dice": "" }, formatDiceN(device.active_dice, device.active_dice_images)),
     canTrain ? actionsCell(device, formRow) : null,
   );
 }

@@ -9,6 +9,13 @@ export function formatDice(value, digits = 3) {
   return finite(value) ? value.toFixed(digits) : DASH;
 }
 
+/** Dice with the number of test images it is from: "0.912 (n=6)"; "0.912 (n=3, too few)" under `minimum`. */
+export function formatDiceN(value, images, minimum = 5) {
+  if (!finite(value)) return DASH;
+  if (!finite(images)) return value.toFixed(3);
+  return `${value.toFixed(3)} (n=${images}${images < minimum ? ", too few" : ""})`;
+}
+
 /** Dice with its spread: "0.912 ± 0.031". */
 export function formatDiceSd(mean, sd) {
   if (!finite(mean)) return DASH;

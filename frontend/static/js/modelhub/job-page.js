@@ -45,7 +45,7 @@ function render(job) {
       epochText(detail) && metric("Epoch", epochText(detail).replace("Epoch ", ""), "epoch"),
       Number.isFinite(detail.loss) && metric("Loss", formatLoss(detail.loss), "loss"),
       Number.isFinite(detail.val_dice) && metric("Validation Dice", formatDice(detail.val_dice), "dice"),
-      Number.isFinite(detail.best_dice) && metric("Best Dice so far", formatDice(detail.best_dice), "best"),
+      Number.isFinite(detail.best_dice) && metric("Best validation Dice so far", formatDice(detail.best_dice), "best"),
       metric("Attempts", String(job.attempts ?? 0), "attempts"),
       job.started_at ? metric(finished ? "Took" : "Running for", formatSeconds(elapsed(job)), "elapsed") : null,
       job.heartbeat_at && !finished ? metric("Last heartbeat", formatDateTime(job.heartbeat_at), "heartbeat") : null,
