@@ -61,3 +61,14 @@ def test_a_labeller_unticks_liver_erases_it_and_saves_a_muscle_only_mask(
     open_workspace(page, live_server.url, ct_image)
     assert page.locator("[data-covers=muscle]").is_checked(), "the coverage is loaded from the revision"
     assert not page.locator("[data-covers=liver]").is_checked()
+
+    page.click("[data-page-action=submit]")
+    page.wait_for_selector("[data-status-badge]:text('submitted')")
+    reviewer, password = make_user("reviewer", name="ravi")
+    page.context.clear_cookies()
+    sign_in(page, live_server.url, reviewer.username, password)
+    page.goto(f"{live_server.url}/review/images/{ct_image.pk}/")
+    page.wait_for_selector("[data-review][data-ready=true]")
+    assert page.locator("[data-labels-covered]").inner_text() == "muscle only"
+    assert page.locator("[data-count=removed]").inner_text() == "0", "the liver left out is not shown as removed"
+    page.screenshot(path=str(screenshot_dir / "labelling-review-muscle-only.png"))

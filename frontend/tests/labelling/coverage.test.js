@@ -7,6 +7,7 @@ import {
   initialCoverage,
   paintedOutsideCoverage,
   uncoveredWarning,
+  withoutUncovered,
 } from "../../static/js/labelling/coverage.js";
 import { DEFAULT_LABELS, createMask } from "../../static/js/labelling/mask.js";
 
@@ -41,6 +42,14 @@ describe("coverage", () => {
     assert.equal(describeCoverage(LABELS, new Set(["muscle"])), "muscle only");
     assert.equal(describeCoverage(LABELS, new Set(["muscle", "liver"])), "muscle and liver");
     assert.equal(describeCoverage(LABELS, new Set()), "no label");
+  });
+
+  it("drops uncovered labels from a copy, leaving the original alone", () => {
+    const mask = createMask(2, 2, LABELS);
+    mask.data.set([1, 2, 2, 0]);
+    assert.deepEqual([...withoutUncovered(mask, new Set(["muscle"])).data], [1, 0, 0, 0]);
+    assert.deepEqual([...withoutUncovered(mask, new Set(["muscle", "liver"])).data], [1, 2, 2, 0]);
+    assert.deepEqual([...mask.data], [1, 2, 2, 0]);
   });
 
   it("warns by name and says how to fix it, and says nothing when nothing conflicts", () => {

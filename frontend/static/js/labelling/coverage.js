@@ -8,6 +8,9 @@
 //   paintedOutsideCoverage(mask, covered)  -> [{ value, name, pixels }] for painted labels not covered
 //   describeCoverage(labels, covered)      -> "muscle and liver" / "muscle only" / "no label"
 //   uncoveredWarning(painted)              -> the sentence to show, or "" when nothing conflicts
+//   withoutUncovered(mask, covered)        -> a copy with uncovered labels set to background (so a review
+//                                             diff does not count the pre-label's liver erased from a
+//                                             muscle-only mask as a correction)
 
 export function initialCoverage(labels, revision) {
   const names = labels.map((label) => label.name);
@@ -40,4 +43,10 @@ export function uncoveredWarning(painted) {
   if (!painted.length) return "";
   const listed = painted.map(({ name, pixels }) => `${name} (${pixels} px)`).join(", ");
   return `The mask paints ${listed}, which it says it does not cover: erase it or tick the label again before saving.`;
+}
+
+export function withoutUncovered(mask, covered) {
+  const dropped = new Set(mask.labels.filter((label) => !covered.has(label.name)).map((label) => label.value));
+  const data = dropped.size ? mask.data.map((value) => (dropped.has(value) ? 0 : value)) : mask.data.slice();
+  return { ...mask, data };
 }
