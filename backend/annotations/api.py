@@ -105,7 +105,18 @@ class AnnotationMaskApi(AnnotationView):
         return response
 
     @extend_schema(
-        parameters=[LABEL_SET_PARAM, IF_MATCH, OpenApiParameter("X-Active-Seconds", float, OpenApiParameter.HEADER)],
+        parameters=[
+            LABEL_SET_PARAM,
+            IF_MATCH,
+            OpenApiParameter("X-Active-Seconds", float, OpenApiParameter.HEADER),
+            OpenApiParameter(
+                "X-Labels-Covered",
+                str,
+                OpenApiParameter.HEADER,
+                description="Comma-separated label names the mask was drawn for, e.g. `muscle`; absent: every "
+                "label. Training ignores an uncovered label on this image; the mask must not paint it.",
+            ),
+        ],
         request={"image/png": OpenApiTypes.BINARY},
         responses=serializers.AnnotationOutput,
         description="Save a new revision (8-bit grayscale PNG label map of the image's size).",
@@ -120,6 +131,7 @@ class AnnotationMaskApi(AnnotationView):
             png=request.data if isinstance(request.data, bytes) else b"",
             expected_version=version,
             seconds_active=active_seconds(request),
+            labels_covered=labels_covered(request),
         )
         return self.state_response(request, image, label_set, annotation=saved)
 
@@ -130,6 +142,12 @@ def active_seconds(request) -> float:
         return float(raw) if raw else 0.0
     except ValueError:
         raise ApplicationError(f"X-Active-Seconds must be a number, not {raw!r}.", code="bad_active_seconds") from None
+
+
+def labels_covered(request) -> list[str] | None:
+    """X-Labels-Covered as names (None when absent; an empty header is passed on and refused by name)."""
+    raw = request.headers.get("X-Labels-Covered")
+    return None if raw is None else [name.strip() for name in raw.split(",") if name.strip()]
 
 
 def png_response(png: bytes, *, etag: str | None = None) -> HttpResponse:

@@ -85,6 +85,17 @@ def mask_counts(mask: np.ndarray, names_by_value: dict[int, str]) -> dict[str, i
     return {name: int(histogram[value]) for value, name in sorted(names_by_value.items())}
 
 
+def mask_uncovered_pixels(mask: np.ndarray, names_by_value: dict[int, str], covered: list[str]) -> dict[str, int]:
+    """Pixels painted with a label the mask says it does not cover, by label name (none: {})."""
+    counts = mask_counts(mask, names_by_value)
+    return {name: pixels for name, pixels in counts.items() if pixels and name not in covered}
+
+
+def mask_without_labels(mask: np.ndarray, values: list[int]) -> np.ndarray:
+    """The mask with these labels set to background (to compare only what a revision covers)."""
+    return np.where(np.isin(mask, values), 0, mask).astype(np.uint8)
+
+
 @dataclass(frozen=True)
 class Comparison:
     pixels_changed: int

@@ -130,6 +130,10 @@ class AnnotationRevision(models.Model):
     pixels_changed_from_prelabel = models.PositiveIntegerField(null=True, blank=True)
     dice_vs_prelabel = models.FloatField(null=True, blank=True)  # mean over labels present in either mask
     dice_by_label = models.JSONField(default=dict)  # {label name: dice}
+    # The label names this mask was drawn for, in label-set order. A label left out is "not annotated"
+    # here (its pixels are unknown, not background), so training ignores it on this image.
+    # Null on revisions saved before coverage was recorded: they covered every label.
+    labels_covered = models.JSONField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -138,6 +142,17 @@ class AnnotationRevision(models.Model):
 
     def __str__(self) -> str:
         return f"Revision {self.number} of annotation {self.annotation_id}"
+
+    @property
+    def covered_names(self) -> list[str]:
+        """The labels this mask covers, with null (an old revision) read as every label of its set."""
+        if self.labels_covered is not None:
+            return list(self.labels_covered)
+        return [label["name"] for label in self.annotation.label_set.labels]
+
+    @property
+    def covers_every_label(self) -> bool:
+        return set(self.covered_names) >= {label["name"] for label in self.annotation.label_set.labels}
 
 
 class Review(models.Model):

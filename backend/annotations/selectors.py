@@ -280,7 +280,7 @@ def accepted_revisions(*, device=None, split: str | None = Split.TRAIN, label_se
     label_set = label_set or label_set_get()
     revisions = (
         AnnotationRevision.objects.filter(current_of__status=Status.ACCEPTED, current_of__label_set=label_set)
-        .select_related("annotation__image")
+        .select_related("annotation__image", "annotation__label_set")
         .order_by("annotation__image_id", "id")
     )
     if device is not None:
@@ -293,6 +293,12 @@ def accepted_revisions(*, device=None, split: str | None = Split.TRAIN, label_se
 def revision_mask(revision: AnnotationRevision) -> np.ndarray:
     """The revision's label map as a (rows, columns) uint8 array."""
     return mask_load(revision.mask_png)
+
+
+def revision_labels_annotated(revision: AnnotationRevision) -> tuple[str, ...] | None:
+    """The labels a training sample of this revision may learn (the engine's Sample.annotated):
+    None when the mask covers every label of its set, else the covered names."""
+    return None if revision.covers_every_label else tuple(revision.covered_names)
 
 
 def labelling_stats(*, label_set: LabelSet) -> dict:

@@ -19,6 +19,8 @@ class LabelSetOutput(serializers.ModelSerializer):
 
 class RevisionOutput(serializers.ModelSerializer):
     author = serializers.CharField(source="author.username", default=None)
+    labels_covered = serializers.ListField(source="covered_names", child=serializers.CharField(), read_only=True)
+    covers_every_label = serializers.BooleanField(read_only=True)
 
     class Meta:
         model = AnnotationRevision
@@ -34,6 +36,8 @@ class RevisionOutput(serializers.ModelSerializer):
             "prelabel_model_version_id",
             "prelabel_model_version_name",
             "counts",
+            "labels_covered",
+            "covers_every_label",
             "sha256",
             "created_at",
         ]

@@ -5,6 +5,7 @@ the same version exactly one changes a row; the other gets 412 (stale) and nothi
 """
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 from django.db import transaction
@@ -16,7 +17,17 @@ from config.errors import ApplicationError
 from studies.models import Image
 
 from .hooks import run_after_accept
-from .masks import MaskRefused, mask_compare, mask_counts, mask_decode, mask_encode, mask_load, mask_sha256
+from .masks import (
+    MaskRefused,
+    mask_compare,
+    mask_counts,
+    mask_decode,
+    mask_encode,
+    mask_load,
+    mask_sha256,
+    mask_uncovered_pixels,
+    mask_without_labels,
+)
 from .models import EDITABLE, Annotation, AnnotationRevision, LabelSet, Prelabel, Review, Source, Status
 from .selectors import etag_for, label_set_get, prelabel_latest
 
@@ -55,15 +66,30 @@ def prelabel_store(
 
 
 def annotation_mask_save(
-    *, image: Image, label_set: LabelSet, author, png: bytes, expected_version: int, seconds_active: float
+    *,
+    image: Image,
+    label_set: LabelSet,
+    author,
+    png: bytes,
+    expected_version: int,
+    seconds_active: float,
+    labels_covered: Sequence[str] | None = None,
 ) -> Annotation:
-    """Save a mask as a new immutable revision; the annotation becomes (or stays) a draft."""
+    """Save a mask as a new immutable revision; the annotation becomes (or stays) a draft.
+
+    `labels_covered` names the labels the mask was drawn for (None: every label of the set); a mask
+    that paints a label it does not cover is refused, since that label's pixels would be contradictory.
+    """
     mask = _decode_or_refuse(png, image=image, label_set=label_set)
+    covered = _checked_coverage(label_set, labels_covered)
+    _refuse_uncovered_paint(mask, label_set, covered)
     seconds_active = _checked_seconds(seconds_active)
     with transaction.atomic():
         annotation = _annotation_get_or_create(image=image, label_set=label_set)
         _advance(annotation, expected_version, EDITABLE, "edit", status=Status.DRAFT, labeller=author)
-        revision = _revision_create(annotation, author=author, mask=mask, png=png, seconds_active=seconds_active)
+        revision = _revision_create(
+            annotation, author=author, mask=mask, png=png, seconds_active=seconds_active, covered=covered
+        )
         Annotation.objects.filter(pk=annotation.pk).update(current_revision=revision)
         # Read back before commit, while our UPDATE still locks the row: the answer (and its ETag) is this
         # save's, never a later writer's, which the client would otherwise overwrite unseen.
@@ -76,6 +102,37 @@ def _decode_or_refuse(png: bytes, *, image: Image, label_set: LabelSet) -> np.nd
     except MaskRefused as refused:
         too_large = refused.code == "mask_too_large"
         raise ApplicationError(refused.reason, code=refused.code, http_status=413 if too_large else 400) from None
+
+
+def _checked_coverage(label_set: LabelSet, requested: Sequence[str] | None) -> list[str]:
+    """The covered label names in label-set order; background is implicit and may be named or not."""
+    names = [label["name"] for label in label_set.labels]
+    if requested is None:
+        return names
+    wanted = {name.strip() for name in requested} - {"", "background"}
+    unknown = sorted(wanted - set(names))
+    if unknown:
+        raise ApplicationError(
+            f"Labels covered {', '.join(unknown)} not in label set {label_set.name} (its labels: {', '.join(names)}).",
+            code="bad_labels_covered",
+        )
+    if not wanted:
+        raise ApplicationError(
+            f"Labels covered is empty: name at least one of {', '.join(names)} (or leave it out for all).",
+            code="bad_labels_covered",
+        )
+    return [name for name in names if name in wanted]
+
+
+def _refuse_uncovered_paint(mask: np.ndarray, label_set: LabelSet, covered: list[str]) -> None:
+    painted = mask_uncovered_pixels(mask, label_set.names_by_value, covered)
+    if painted:
+        listed = ", ".join(f"{name} ({pixels} pixels)" for name, pixels in painted.items())
+        raise ApplicationError(
+            f"The mask paints {listed} but says it covers only {', '.join(covered)}: "
+            "erase those pixels or mark the label as covered.",
+            code="mask_paints_uncovered_label",
+        )
 
 
 def _checked_seconds(seconds: float) -> float:
@@ -125,7 +182,7 @@ def _advance(annotation: Annotation, expected_version: int, allowed: tuple, acti
 
 
 def _revision_create(
-    annotation: Annotation, *, author, mask: np.ndarray, png: bytes, seconds_active: float
+    annotation: Annotation, *, author, mask: np.ndarray, png: bytes, seconds_active: float, covered: list[str]
 ) -> AnnotationRevision:
     label_set = annotation.label_set
     number = (annotation.revisions.aggregate(n=Max("number"))["n"] or 0) + 1
@@ -137,16 +194,25 @@ def _revision_create(
         mask_png=png,
         sha256=mask_sha256(png),
         counts=mask_counts(mask, label_set.names_by_value),
-        **_provenance(annotation, mask),
+        labels_covered=covered,
+        **_provenance(annotation, mask, covered),
     )
 
 
-def _provenance(annotation: Annotation, mask: np.ndarray) -> dict:
-    """Where the mask came from, and how far it moved from the pre-label it started from."""
+def _provenance(annotation: Annotation, mask: np.ndarray, covered: list[str]) -> dict:
+    """Where the mask came from, and how far it moved from the pre-label it started from.
+
+    Only covered labels are compared: erasing the pre-label's liver from a muscle-only mask is not a
+    correction of the liver.
+    """
     if annotation.prelabel_id is None:
         return {"source": Source.MANUAL}
     prelabel = Prelabel.objects.get(pk=annotation.prelabel_id)
-    comparison = mask_compare(mask_load(prelabel.mask_png), mask, annotation.label_set.names_by_value)
+    names_by_value = annotation.label_set.names_by_value
+    uncovered = [value for value, name in names_by_value.items() if name not in covered]
+    reference = mask_without_labels(mask_load(prelabel.mask_png), uncovered)
+    compared = {value: name for value, name in names_by_value.items() if name in covered}
+    comparison = mask_compare(reference, mask, compared)
     return {
         "source": Source.PRELABEL if comparison.pixels_changed == 0 else Source.CORRECTED,
         "prelabel": prelabel,
@@ -228,17 +294,30 @@ def annotation_review(
 
 
 def annotation_import_accepted(
-    *, image: Image, mask: np.ndarray, labeller, reviewer, comment: str = "", label_set: LabelSet | None = None
+    *,
+    image: Image,
+    mask: np.ndarray,
+    labeller,
+    reviewer,
+    comment: str = "",
+    label_set: LabelSet | None = None,
+    labels_covered: Sequence[str] | None = None,
 ) -> Annotation:
     """Record a finished ground-truth mask (an expert's, or the demo phantom's) as accepted.
 
     It goes through the same states as a labeller's work (save, submit, review), so its revision carries
-    the same provenance and the accept hooks run.
+    the same provenance and the accept hooks run. `labels_covered` as in annotation_mask_save.
     """
     label_set = label_set or label_set_get()
     png = mask_encode(np.asarray(mask, dtype=np.uint8))
     saved = annotation_mask_save(
-        image=image, label_set=label_set, author=labeller, png=png, expected_version=0, seconds_active=0.0
+        image=image,
+        label_set=label_set,
+        author=labeller,
+        png=png,
+        expected_version=0,
+        seconds_active=0.0,
+        labels_covered=labels_covered,
     )
     submitted = annotation_submit(image=image, label_set=label_set, user=labeller, expected_version=saved.version)
     return annotation_review(

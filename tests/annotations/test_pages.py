@@ -5,7 +5,9 @@ import json
 import pytest
 from django.test import Client
 
-from .conftest import save, square_mask, submit
+from annotations.selectors import label_set_get
+
+from .conftest import png, save, square_mask, submit
 
 
 @pytest.fixture
@@ -93,3 +95,19 @@ def test_labelling_pages_need_a_sign_in(db):
     for url in ("/label/", "/review/", "/labelling/stats/"):
         response = Client().get(url)
         assert response.status_code == 302 and "/accounts/login/" in response["Location"], url
+
+
+def test_the_review_page_says_which_labels_the_revision_covers(browser_for, make_user, image):
+    from annotations.services import annotation_mask_save
+
+    annotation_mask_save(
+        image=image,
+        label_set=label_set_get(),
+        author=make_user("labeller")[0],
+        png=png(square_mask(image)),
+        expected_version=0,
+        seconds_active=1.0,
+        labels_covered=["muscle"],
+    )
+    page = browser_for("reviewer").get(f"/review/images/{image.pk}/").content.decode()
+    assert "<dd data-labels-covered>muscle only</dd>" in page

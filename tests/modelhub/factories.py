@@ -16,10 +16,19 @@ TINY = {"epochs": 2, "steps_per_epoch": 4, "image_size": 64, "net_kwargs": {"wid
 
 
 def phantom_cohort(
-    folder: Path, *, devices=("A", "B"), subjects: int = 6, matrix: int = 96, user=None, first_seed: int = 0
+    folder: Path,
+    *,
+    devices=("A", "B"),
+    subjects: int = 6,
+    matrix: int = 96,
+    user=None,
+    first_seed: int = 0,
+    level: str = "L3",
 ) -> dict:
     """Write and ingest a cohort; returns {"manifest", "labels", "images": {sop: Image}}."""
-    manifest = write_cohort(folder, subjects=subjects, devices=devices, matrix=matrix, first_seed=first_seed)
+    manifest = write_cohort(
+        folder, subjects=subjects, devices=devices, matrix=matrix, first_seed=first_seed, level=level
+    )
     uploads = [SimpleUploadedFile(Path(e["path"]).name, (folder / e["path"]).read_bytes()) for e in manifest["images"]]
     upload_ingest(files=uploads, user=user)
     salt = settings.MUSCLESEED_DEID_SALT.encode()

@@ -139,6 +139,24 @@ describe("saver", () => {
     assert.equal(await saver.save({ auto: true }), "saved");
   });
 
+  it("shows a refused save's reason plainly and autosaves again only after the next edit", async () => {
+    let clock = 0;
+    const { server, saver } = setup({ now: () => clock });
+    server.put = async () => {
+      const error = new HttpError(400);
+      error.message = "The mask paints liver (10 pixels) but says it covers only muscle";
+      throw error;
+    };
+    saver.edited();
+    assert.equal(await saver.save(), "refused");
+    assert.equal(describeSaveState(saver).text, "Not saved: The mask paints liver (10 pixels) but says it covers only muscle");
+    assert.equal(describeSaveState(saver).tone, "bad");
+    clock = 60_000;
+    assert.equal(saver.autosaveDue(), false, "the same mask would be refused again");
+    saver.edited();
+    assert.equal(saver.autosaveDue(), true);
+  });
+
   it("is due for autosave only when dirty and 20 s after the last attempt", async () => {
     let clock = 0;
     const { saver } = setup({ now: () => clock });

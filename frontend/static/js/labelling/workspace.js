@@ -6,12 +6,13 @@
 
 import { createActivityClock } from "./activity.js";
 import { encodePNG } from "./codec.js";
+import { coverageHeader, initialCoverage, paintedOutsideCoverage, uncoveredWarning } from "./coverage.js";
 import { ChangeRecorder } from "./delta.js";
 import { createEditor } from "./editor.js";
 import { resolveKey } from "./keymap.js";
 import { compositeOverlay } from "./render.js";
 import { Controls } from "./page/controls.js";
-import { readJson, setStatus } from "./page/dom.js";
+import { el, readJson, setStatus } from "./page/dom.js";
 import { buildHelp } from "./page/help.js";
 import { fetchAnnotation, fetchMask, fetchPixelsAt, postWithEtag, putMask } from "./page/masks_api.js";
 import { CONFLICT_MESSAGE, createSaver, describeSaveState } from "./page/saver.js";
@@ -34,6 +35,8 @@ let mask;
 let hoverPoint = null;
 let annotation = workspace.annotation ?? {};
 let hasRevision = Boolean(annotation.current_revision);
+// The labels this mask covers (coverage.js): sent with every save; an unticked label must not be painted.
+let covered = initialCoverage(workspace.label_set.labels, annotation.current_revision);
 const activity = createActivityClock();
 
 async function start() {
@@ -44,7 +47,7 @@ async function start() {
   editor = createEditor({ mask, hu: pixels.hu });
   saver = createSaver({
     etag: loaded.etag ?? annotation.etag,
-    transport: { put: (bytes, options) => putMask(urls.mask, bytes, options).then(saved), currentEtag: async () => (await fetchAnnotation(urls.annotation)).etag },
+    transport: { put: (bytes, options) => putMask(urls.mask, bytes, { ...options, labelsCovered: coverageHeader(labelSet.labels, covered) }).then(saved), currentEtag: async () => (await fetchAnnotation(urls.annotation)).etag },
     encode: () => encodePNG(mask),
     activity,
   });
@@ -58,6 +61,7 @@ async function start() {
   });
   stage.refresh(null);
   controls = new Controls($("[data-controls]"), { editor, labels: labelSet.labels, onAction: runAction, onChange: afterSettings });
+  buildCoverage($("[data-coverage]"), labelSet.labels);
   buildHelp($("[data-help]"), { onClose: () => runAction("help.toggle") });
   bindPage();
   if (LOCKED_STATUSES.has(annotation.status)) lockEditing();
@@ -100,6 +104,8 @@ function changed(rect) {
   if (!rect) return;
   stage.refresh(rect);
   saver.edited();
+  // With a label unticked, keep the warning in step with the pixels (a full scan: well under a millisecond).
+  if (covered.size < workspace.label_set.labels.length) coverageAllowsSaving();
   refreshSaveStatus();
 }
 
@@ -172,6 +178,11 @@ function onKey(event) {
 // ---- saving ----
 
 async function save({ auto = false } = {}) {
+  if (!coverageAllowsSaving()) {
+    if (!auto) showNotice(`Not saved: ${$("[data-coverage-warning]").textContent}`, "bad", "coverage");
+    refreshSaveStatus();
+    return "uncovered";
+  }
   if (!saver.dirty && !auto && hasRevision) {
     refreshSaveStatus();
     return "clean";
@@ -257,6 +268,52 @@ function lockEditing() {
   refreshSaveStatus();
 }
 
+// ---- which labels the mask covers ----
+
+function buildCoverage(container, labels) {
+  const boxes = labels.map((label) => {
+    const input = el("input", { type: "checkbox", value: label.name, "data-covers": label.name });
+    input.checked = covered.has(label.name);
+    input.addEventListener("change", () => coverageChanged(input));
+    return el("label", { class: "ls-check" }, input, el("span", { class: "ls-swatch", style: `background:${label.color}` }), el("span", { class: "ls-label-name" }, label.name));
+  });
+  container.replaceChildren(...boxes);
+}
+
+function coverageChanged(input) {
+  if (input.checked) covered.add(input.value);
+  else if (covered.size > 1) covered.delete(input.value);
+  else input.checked = true; // a mask covers at least one label
+  saver.edited(); // the revision records the coverage: a change is worth saving
+  coverageAllowsSaving();
+  refreshSaveStatus();
+}
+
+// Shows (or clears) the warning; false while the mask paints a label it says it does not cover.
+function coverageAllowsSaving() {
+  const text = uncoveredWarning(paintedOutsideCoverage(mask, covered));
+  $("[data-coverage-warning]").textContent = text;
+  $("[data-coverage-problem]").hidden = !text;
+  const notice = $("[data-notice]");
+  if (!text && notice.dataset.kind === "coverage") notice.hidden = true; // fixed: the refusal no longer holds
+  page.dataset.coverage = [...covered].join(",");
+  return !text;
+}
+
+// A pre-label paints every label; a site that draws muscle only clears the rest in one undoable step.
+function eraseUncovered() {
+  const values = new Set(paintedOutsideCoverage(mask, covered).map((label) => label.value));
+  if (!values.size || saver.state === "locked") return;
+  editor.pointerUp();
+  const recorder = new ChangeRecorder(mask);
+  for (let i = 0; i < mask.data.length; i++) if (values.has(mask.data[i])) recorder.write(i, 0);
+  const change = recorder.finish();
+  editor.history.push(change);
+  touch();
+  changed(change.rect);
+  afterSettings();
+}
+
 // ---- page furniture ----
 
 function showProvenance(loaded) {
@@ -279,8 +336,9 @@ function setBadge(status) {
   badge.className = `badge badge-${status}`;
 }
 
-function showNotice(text, tone = "info") {
+function showNotice(text, tone = "info", kind = "") {
   setStatus($("[data-notice]"), { text, tone });
+  $("[data-notice]").dataset.kind = kind;
   $("[data-notice]").hidden = false;
 }
 
@@ -291,6 +349,7 @@ function bindPage() {
   $('[data-page-action="next"]').addEventListener("click", nextImage);
   $('[data-conflict-action="theirs"]').addEventListener("click", loadTheirs);
   $('[data-conflict-action="overwrite"]').addEventListener("click", overwrite);
+  $('[data-coverage-action="erase"]').addEventListener("click", eraseUncovered);
   $("[data-conflict-message]").textContent = CONFLICT_MESSAGE;
   setInterval(() => {
     if (!editor.stroke && saver.autosaveDue()) save({ auto: true });

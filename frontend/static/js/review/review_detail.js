@@ -2,6 +2,7 @@
 // relabelled pixels in their own colours), and accept / reject with a comment (If-Match: the ETag).
 // Template: annotations/review_detail.html. Left drag pans here: a reviewer looks, and does not paint.
 
+import { initialCoverage, withoutUncovered } from "../labelling/coverage.js";
 import { compositeOverlay } from "../labelling/render.js";
 import { readJson, setStatus } from "../labelling/page/dom.js";
 import { fetchMask, fetchOptionalMask, fetchPixelsAt, postWithEtag } from "../labelling/page/masks_api.js";
@@ -23,7 +24,9 @@ async function start() {
     fetchOptionalMask(urls.prelabel, expected),
   ]);
   etag = current.etag ?? etag;
-  const { map, counts } = diffMasks(prelabel?.mask ?? null, current.mask);
+  // Only the labels this revision covers were corrected; the rest were left out, not removed.
+  const covered = initialCoverage(labelSet.labels, review.annotation?.current_revision);
+  const { map, counts } = diffMasks(prelabel ? withoutUncovered(prelabel.mask, covered) : null, current.mask);
   showCounts(counts, Boolean(prelabel));
   const stage = new Stage($("[data-stage]"), {
     image: { ...pixels, spacing: pixels.spacing ?? image.pixel_spacing_mm },

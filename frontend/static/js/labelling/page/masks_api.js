@@ -5,7 +5,8 @@
 //   fetchPixelsAt(url)                     -> { hu, rows, columns, spacing }   (the /pixels answer)
 //   fetchMask(url, { width, height, labels }) -> { mask, etag, source, modelVersion }
 //   fetchOptionalMask(url, expected)       -> the same, or null on 404 (e.g. no pre-label)
-//   putMask(url, bytes, { etag, activeSeconds }) -> { etag, annotation }
+//   putMask(url, bytes, { etag, activeSeconds, labelsCovered? }) -> { etag, annotation }
+//                                          (labelsCovered: the X-Labels-Covered header, e.g. "muscle")
 //   postWithEtag(url, etag, json?)         -> { etag, annotation }   (submit, review)
 //   fetchAnnotation(url)                   -> { etag, annotation }
 
@@ -58,11 +59,12 @@ export async function fetchOptionalMask(url, expected) {
   }
 }
 
-export async function putMask(url, bytes, { etag, activeSeconds }) {
+export async function putMask(url, bytes, { etag, activeSeconds, labelsCovered = null }) {
   const headers = requestHeaders("PUT", {
     "Content-Type": "image/png",
     "If-Match": etag ?? "",
     "X-Active-Seconds": activeSeconds.toFixed(1),
+    ...(labelsCovered ? { "X-Labels-Covered": labelsCovered } : {}),
   });
   const response = await send(url, { method: "PUT", headers, body: bytes });
   const annotation = await response.json().catch(() => null);

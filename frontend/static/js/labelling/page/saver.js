@@ -2,9 +2,10 @@
 // ETag, active seconds, and what a 412 / 409 means. The page injects the transport and the encoder.
 //
 // A save sends the mask with If-Match: <etag> and X-Active-Seconds: seconds of active editing not yet
-// reported. The server answers a new ETag (saved), 412 (someone else saved first: a conflict), or 409
-// (the annotation is submitted or accepted: locked). Nothing here ever discards the local mask: after a
-// conflict the page either reloads the other revision as an undoable edit (markSaved with its ETag) or
+// reported. The server answers a new ETag (saved), 412 (someone else saved first: a conflict), 409
+// (the annotation is submitted or accepted: locked), or 400/413 (this mask is refused, e.g. it paints a
+// label it says it does not cover: shown plainly, not autosaved again until the next edit). Nothing here
+// ever discards the local mask: after a conflict the page either reloads the other revision as an undoable edit (markSaved with its ETag) or
 // overwrites it (overwrite(): fetch the current ETag, then save ours as a new revision).
 //
 // API
@@ -15,8 +16,8 @@
 //     encode() -> Promise<Uint8Array>                   (the PNG of the local mask)
 //     activity: activity.js clock (its .seconds only is read)
 //   saver.edited()           an edit happened (strokes, undo, redo, fills...)
-//   saver.dirty, saver.state ('idle' | 'saving' | 'conflict' | 'locked' | 'error'), saver.error
-//   saver.save({ auto })     -> Promise<'saved' | 'clean' | 'busy' | 'conflict' | 'locked' | 'error' | 'skipped'>
+//   saver.dirty, saver.state ('idle' | 'saving' | 'conflict' | 'locked' | 'refused' | 'error'), saver.error
+//   saver.save({ auto })     -> Promise<'saved' | 'clean' | 'busy' | 'conflict' | 'locked' | 'refused' | 'error' | 'skipped'>
 //   saver.autosaveDue()      -> true when dirty, idle (or after a transient error) and autosaveMs since the last attempt
 //   saver.overwrite()        -> save ours over the newer revision (after a conflict)
 //   saver.markSaved(etag)    the local mask now equals the server's revision with this ETag
@@ -54,6 +55,7 @@ export class Saver {
 
   edited() {
     this.editCount += 1;
+    if (this.state === "refused") this.setState("idle"); // the edit may be the fix: autosave may try again
   }
 
   autosaveDue() {
@@ -94,7 +96,8 @@ export class Saver {
   }
 
   failed(error) {
-    const state = error?.status === 412 ? "conflict" : error?.status === 409 ? "locked" : "error";
+    const refused = error?.status === 400 || error?.status === 413;
+    const state = error?.status === 412 ? "conflict" : error?.status === 409 ? "locked" : refused ? "refused" : "error";
     this.setState(state, error);
     return state;
   }
@@ -134,6 +137,8 @@ export function describeSaveState(saver) {
       return { text: "Not saved: someone else saved first. Your edits are kept; choose above.", tone: "bad" };
     case "locked":
       return { text: "This mask is submitted for review and cannot be edited.", tone: "warn" };
+    case "refused":
+      return { text: `Not saved: ${saver.error?.message ?? "the server refused this mask"}`, tone: "bad" };
     case "error":
       return { text: `Not saved: ${saver.error?.message ?? "unknown error"}. Your edits are kept; retrying.`, tone: "bad" };
     default:
