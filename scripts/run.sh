@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs MuscleSeed on one machine: SQLite under var/, a filesystem Celery broker, one worker, gunicorn.
+# Runs MuscleSeed on one machine: SQLite under var/, a filesystem Celery broker, two workers, gunicorn.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -24,11 +24,17 @@ fi
 echo "== demo cohort (phantom CT of four device profiles, accepted SEED masks, a base model job)"
 $PY manage.py seed_demo
 
-echo "== starting one Celery worker (queues default, inference, training)"
-PYTHONPATH=backend .venv/bin/celery -A config worker -B -s "$VAR/celerybeat-schedule" -Q default,inference,training \
-  --concurrency 1 --loglevel INFO >"$VAR/log/worker.log" 2>&1 &
-WORKER=$!
-trap 'kill $WORKER 2>/dev/null; wait $WORKER 2>/dev/null' EXIT INT TERM
+# Two workers, so that uploads, inference, evaluations and exports never wait behind a training job: one
+# serves the interactive queues (and runs beat), the other only training, niced and on one torch thread, so
+# on two cores the interactive worker keeps a core to itself.
+echo "== starting Celery workers: interactive (queues default, inference) and training"
+PYTHONPATH=backend .venv/bin/celery -A config worker -n interactive@%h -B -s "$VAR/celerybeat-schedule" \
+  -Q default,inference --concurrency 1 --loglevel INFO >"$VAR/log/worker.log" 2>&1 &
+INTERACTIVE=$!
+TORCH_THREADS="${TRAINING_TORCH_THREADS:-1}" PYTHONPATH=backend nice -n 10 .venv/bin/celery -A config worker \
+  -n training@%h -Q training --concurrency 1 --loglevel INFO >"$VAR/log/training-worker.log" 2>&1 &
+TRAINING=$!
+trap 'kill $INTERACTIVE $TRAINING 2>/dev/null; wait $INTERACTIVE $TRAINING 2>/dev/null' EXIT INT TERM
 
 echo "== MuscleSeed is at http://$HOST:$PORT/  (accounts: $VAR/demo-accounts.txt; Ctrl+C stops it)"
 .venv/bin/gunicorn config.wsgi --chdir backend --bind "$HOST:$PORT" --workers 2 --threads 4 \
