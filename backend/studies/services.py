@@ -14,6 +14,7 @@ from jobs.services import job_create
 
 from . import storage
 from .dicomio import IngestRejected, Limits, ParsedCT, deidentify, iter_upload, pseudonym_for, read_ct, remap_uid
+from .dicomio.audit import stored_file_problems
 from .models import Device, Image, Series, Split, Study, Subject
 
 logger = logging.getLogger(__name__)
@@ -150,10 +151,16 @@ def image_ingest(*, parsed: ParsedCT, filename: str, user) -> FileOutcome:
 def _deidentified(parsed: ParsedCT, salt: bytes, pseudonym: str, filename: str) -> bytes:
     """read_ct checks what deidentify copies; a value pydicom still cannot write is the file's fault too."""
     try:
-        return deidentify(parsed, salt, pseudonym)
+        output = deidentify(parsed, salt, pseudonym)
     except Exception as exc:  # noqa: BLE001 - nothing is stored yet: refuse the file, never answer 500
-        reason = f"could not be de-identified ({type(exc).__name__}: {exc})"
-        raise IngestRejected(filename, reason, "undecodable") from exc
+        logger.warning("de-identification of %s failed: %s", filename, type(exc).__name__)
+        raise IngestRejected(filename, "could not be de-identified", "undecodable") from exc
+    problems = stored_file_problems(output, parsed)
+    if problems:  # fail closed; the findings may quote identifiers, so only their number is told or logged
+        logger.error("the audit refused a de-identified file (%d findings)", len(problems))
+        reason = f"could not be de-identified safely (the audit found {len(problems)} problems); nothing was stored"
+        raise IngestRejected(filename, reason, "deid_failed")
+    return output
 
 
 def _duplicate(filename: str, image: Image) -> FileOutcome:

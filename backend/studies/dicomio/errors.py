@@ -30,6 +30,7 @@ REJECTION_CODES: frozenset[str] = frozenset(
         "secondary_capture",
         "no_pixels",
         "undecodable",
+        "deid_failed",
         "unsupported_transfer_syntax",
         "unsupported_pixels",
         "too_large",
