@@ -31,6 +31,7 @@ REJECTION_CODES: frozenset[str] = frozenset(
         "no_pixels",
         "undecodable",
         "deid_failed",
+        "uid_collision",
         "unsupported_transfer_syntax",
         "unsupported_pixels",
         "too_large",
