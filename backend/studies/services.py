@@ -101,7 +101,8 @@ def _ingest_one_reporting(*, name: str, content: bytes, user, limits: Limits) ->
             status="rejected",
             http_status=507,
             code="storage_error",
-            reason=f"The server could not store this file ({error.strerror or error}); nothing was kept.",
+            # The errno's words ("No space left on device") only: str(error) would show server paths.
+            reason=f"The server could not store this file ({error.strerror or 'storage error'}); nothing was kept.",
         )
 
 

@@ -39,6 +39,7 @@ REJECTION_CODES: frozenset[str] = frozenset(
         "multi_frame",
         "missing_spacing",
         "missing_rescale",
+        "bad_rescale",
         "not_axial",
         "oblique",
         "bad_orientation",
