@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.roles import ADMIN, LABELLER, ML_LEAD, RESEARCHER, REVIEWER, has_role
 from config.errors import ApplicationError
+from config.fields import MAX_ID
 from studies.models import Image, Split
 from studies.selectors import image_list
 
@@ -45,9 +46,13 @@ def label_set_get(*, label_set_id=None) -> LabelSet:
     if label_set_id in (None, ""):
         return LabelSet.objects.filter(is_default=True).first() or _default_restored()
     try:
-        return LabelSet.objects.get(pk=int(label_set_id))
+        pk = int(label_set_id)
+        if not 1 <= pk <= MAX_ID:
+            raise ValueError(pk)
+        return LabelSet.objects.get(pk=pk)
     except (TypeError, ValueError):
-        raise ApplicationError(f"label_set must be a number, not {label_set_id!r}.", code="bad_label_set") from None
+        reason = f"label_set must be a positive whole number (an id), not {label_set_id!r}."
+        raise ApplicationError(reason, code="bad_label_set") from None
     except LabelSet.DoesNotExist:
         raise ApplicationError(f"No label set {label_set_id}.", code="no_label_set", http_status=404) from None
 

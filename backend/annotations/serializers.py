@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from config.fields import id_field
+
 from .models import Annotation, AnnotationRevision, LabelSet, Prelabel, Review, Status
 
 
@@ -110,7 +112,7 @@ class AnnotationListOutput(serializers.ModelSerializer):
 
 class AnnotationListFilter(serializers.Serializer):
     status = serializers.ChoiceField(choices=Status.choices, required=False)
-    device = serializers.IntegerField(required=False, min_value=1)
+    device = id_field(required=False)
     labeller = serializers.CharField(required=False, max_length=150)
 
 
@@ -121,7 +123,7 @@ class ReviewInput(serializers.Serializer):
 
 class QueueFilter(serializers.Serializer):
     strategy = serializers.ChoiceField(choices=["uncertainty", "random", "coverage"], default="uncertainty")
-    device = serializers.IntegerField(required=False, min_value=1)
+    device = id_field(required=False)
     split = serializers.ChoiceField(choices=["train", "test", "all"], default="train")
     limit = serializers.IntegerField(default=20, min_value=1, max_value=200)
 

@@ -86,6 +86,7 @@ def annotation_mask_save(
     seconds_active = _checked_seconds(seconds_active)
     with transaction.atomic():
         annotation = _annotation_get_or_create(image=image, label_set=label_set)
+        _refuse_another_labellers_draft(annotation, user=author, action="edit", expected_version=expected_version)
         _advance(annotation, expected_version, EDITABLE, "edit", status=Status.DRAFT, labeller=author)
         revision = _revision_create(
             annotation, author=author, mask=mask, png=png, seconds_active=seconds_active, covered=covered
@@ -94,6 +95,20 @@ def annotation_mask_save(
         # Read back before commit, while our UPDATE still locks the row: the answer (and its ETag) is this
         # save's, never a later writer's, which the client would otherwise overwrite unseen.
         return Annotation.objects.get(pk=annotation.pk)
+
+
+def _refuse_another_labellers_draft(annotation: Annotation, *, user, action: str, expected_version: int) -> None:
+    """A draft (or a rejected mask, back with its labeller) is its labeller's: another labeller may not edit or
+    submit it as theirs. Admins may; reviewers act on it by reviewing once it is submitted. The row is locked
+    so the labeller cannot change between this check and the conditional update; a stale version is left to
+    _advance, whose 412 (reload) comes first."""
+    row = Annotation.objects.select_for_update().filter(pk=annotation.pk).values_list("labeller_id", "version")
+    owner, version = row.get()
+    if version != expected_version or owner is None or owner == user.pk or has_role(user, ADMIN):
+        return
+    raise ApplicationError(
+        f"Cannot {action} this mask: it is another labeller's draft.", code="not_your_draft", http_status=403
+    )
 
 
 def _decode_or_refuse(png: bytes, *, image: Image, label_set: LabelSet) -> np.ndarray:
@@ -240,6 +255,7 @@ def annotation_submit(*, image: Image, label_set: LabelSet, user, expected_versi
     """draft / rejected -> submitted: the mask waits for a reviewer."""
     annotation = _existing(image=image, label_set=label_set, action="submit")
     with transaction.atomic():  # read back under our row lock (see annotation_mask_save)
+        _refuse_another_labellers_draft(annotation, user=user, action="submit", expected_version=expected_version)
         _advance(
             annotation,
             expected_version,

@@ -4,7 +4,7 @@ from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
@@ -39,7 +39,10 @@ def label_next_page(request):
     _require(request, EDITORS, "Labelling")
     label_set = _label_set(request)
     filters = serializers.QueueFilter(data={**request.GET.dict(), "limit": 1})
-    options = filters.validated_data if filters.is_valid() else {"strategy": "uncertainty", "split": "train"}
+    if not filters.is_valid():  # a bad ?device= or ?strategy= is named, never guessed past
+        named = "; ".join(f"{field}: {' '.join(map(str, errors))}" for field, errors in filters.errors.items())
+        return HttpResponseBadRequest(f"Bad labelling queue filter. {named}", content_type="text/plain")
+    options = filters.validated_data
     items = selectors.labelling_queue(
         user=request.user,
         label_set=label_set,

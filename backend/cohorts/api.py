@@ -16,6 +16,7 @@ from rest_framework.views import APIView
 from accounts.permissions import roles_required
 from accounts.roles import ADMIN, ML_LEAD, RESEARCHER
 from config.errors import ApplicationError
+from config.fields import MAX_ID
 from config.renderers import OctetStreamRenderer
 from studies import storage
 
@@ -87,9 +88,12 @@ class ExportListApi(ExporterApi):
     )
     def get(self, request):
         try:
-            limit = min(500, max(1, int(request.query_params.get("limit", 50))))
+            limit = int(request.query_params.get("limit", 50))
+            if abs(limit) > MAX_ID:
+                raise ValueError(limit)
         except ValueError:
-            raise ApplicationError("limit must be a number.", code="bad_limit") from None
+            raise ApplicationError("limit must be a whole number (at most 500 are given).", code="bad_limit") from None
+        limit = min(500, max(1, limit))
         return Response(ExportOutput(selectors.export_list(user=request.user)[:limit], many=True).data)
 
     @extend_schema(request=ExportInput, responses={202: ExportOutput})

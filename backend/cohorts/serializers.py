@@ -2,6 +2,8 @@
 
 from rest_framework import serializers
 
+from config.fields import id_field
+
 from .models import CohortDefinition, Export
 
 SEX_CHOICES = ("M", "F", "unknown")
@@ -12,13 +14,10 @@ FLAG_CHOICES = ("yes", "no")
 QA_CHOICES = ("plausible", "verified", "trusted")
 SARCOPENIA_REFERENCES = ("prado2008", "martin2013")
 LIST_KEYS = ("device", "model_version")
-MAX_ID = 2**63 - 1  # database ids are 64-bit: a larger one must be a 400, not an overflow in the query
 
 
 def _ids() -> serializers.ListField:
-    return serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False, max_length=200
-    )
+    return serializers.ListField(child=id_field(), required=False, max_length=200)
 
 
 class CohortFilterInput(serializers.Serializer):

@@ -41,6 +41,8 @@ pages = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "config.errors.bad_request"
+
 urlpatterns = [*api, *pages, path("", include("modelhub.urls")), path("", include("annotations.urls"))]
 urlpatterns.append(path("", include("measurements.urls")))
 urlpatterns.append(path("", include("cohorts.urls")))

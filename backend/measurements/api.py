@@ -9,6 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.errors import ApplicationError
+from config.fields import MAX_ID
 from config.renderers import PNG_RENDERERS
 from studies.selectors import image_list, study_list
 
@@ -60,7 +61,7 @@ class MeasurementMaskApi(APIView):
         measurements = Measurement.objects.filter(image=image).select_related("model_version")
         wanted = request.query_params.get("measurement", "")
         if wanted:
-            if not wanted.isdigit():
+            if not wanted.isdigit() or not 1 <= int(wanted) <= MAX_ID:
                 raise ApplicationError(f"measurement must be a number, not {wanted!r}.", code="bad_measurement")
             measurements = measurements.filter(pk=int(wanted))
         chosen = next(iter(results.preferred_first(list(measurements))), None)

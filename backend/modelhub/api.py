@@ -7,6 +7,7 @@ from rest_framework.views import APIView
 from accounts.permissions import roles_required
 from accounts.roles import ADMIN, ML_LEAD
 from config.errors import ApplicationError
+from config.fields import id_field
 from studies.models import Device, Image
 
 from . import selectors
@@ -53,7 +54,7 @@ class VersionPromoteApi(APIView):
 
 
 class TrainInput(serializers.Serializer):
-    parent_id = serializers.IntegerField()
+    parent_id = id_field()
     epochs = serializers.IntegerField(min_value=1, max_value=500, default=20)
     freeze_encoder = serializers.BooleanField(default=False)
     replay = serializers.BooleanField(default=True)
@@ -84,8 +85,8 @@ class DeviceTrainApi(APIView):
 
 
 class InferenceInput(serializers.Serializer):
-    study_id = serializers.IntegerField(required=False)
-    device_id = serializers.IntegerField(required=False)
+    study_id = id_field(required=False)
+    device_id = id_field(required=False)
     all = serializers.BooleanField(required=False, default=False)
 
     def validate(self, attrs):

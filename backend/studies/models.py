@@ -109,6 +109,11 @@ class Image(models.Model):
     hu_path = models.CharField(max_length=300)
     thumbnail_path = models.CharField(max_length=300, blank=True)
     sha256 = models.CharField(max_length=64)  # of the de-identified DICOM file
+    # Who uploaded this image: a clinician who adds slices to a study another clinician began keeps access
+    # to their own slices (studies.selectors scopes clinicians by it and by Study.uploaded_by).
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

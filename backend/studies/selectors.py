@@ -1,7 +1,7 @@
 """Reads, scoped by role: clinicians see the studies they uploaded; other roles see the whole
 (pseudonymised) archive, which labelling, review, training and research all need."""
 
-from django.db.models import Count, Min, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 
 from accounts.roles import ADMIN, CLINICIAN, LABELLER, ML_LEAD, RESEARCHER, REVIEWER, has_role
 
@@ -23,16 +23,23 @@ def study_list(*, user) -> QuerySet[Study]:
     if has_role(user, *ARCHIVE_ROLES):
         return studies
     if has_role(user, CLINICIAN):
-        return studies.filter(uploaded_by=user)
+        return studies.filter(_clinician_studies(user))
     return studies.none()
+
+
+def _clinician_studies(user, prefix: str = "") -> Q:
+    """A clinician's studies: those they began, and those they added images to (parts of one subject's
+    study uploaded by two clinicians)."""
+    theirs = Image.objects.filter(uploaded_by=user).values("series__study_id")
+    return Q(**{f"{prefix}uploaded_by": user}) | Q(**{f"{prefix}id__in": theirs})
 
 
 def image_list(*, user) -> QuerySet[Image]:
     images = Image.objects.select_related("series__study__subject", "device")
     if has_role(user, *ARCHIVE_ROLES):
         return images
-    if has_role(user, CLINICIAN):
-        return images.filter(series__study__uploaded_by=user)
+    if has_role(user, CLINICIAN):  # their own images, and those in the studies they began
+        return images.filter(Q(uploaded_by=user) | Q(series__study__uploaded_by=user))
     return images.none()
 
 
@@ -41,7 +48,7 @@ def series_list(*, user) -> QuerySet[Series]:
     if has_role(user, *ARCHIVE_ROLES):
         return series
     if has_role(user, CLINICIAN):
-        return series.filter(study__uploaded_by=user)
+        return series.filter(_clinician_studies(user, "study__"))
     return series.none()
 
 

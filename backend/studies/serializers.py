@@ -1,5 +1,7 @@
 from rest_framework import serializers
 
+from config.fields import id_field
+
 from .models import Device, Image, Series, Study
 from .selectors import image_order_key
 
@@ -156,7 +158,7 @@ class SubjectUpdateInput(serializers.Serializer):
 
 
 class SeriesLevelInput(serializers.Serializer):
-    image_id = serializers.IntegerField(allow_null=True, help_text="The slice to mark as L3; null clears the mark.")
+    image_id = id_field(allow_null=True, help_text="The slice to mark as L3; null clears the mark.")
 
 
 class SeriesLevelOutput(serializers.ModelSerializer):

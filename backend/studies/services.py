@@ -14,6 +14,7 @@ from jobs.services import job_create
 
 from . import storage
 from .dicomio import IngestRejected, Limits, ParsedCT, deidentify, iter_upload, pseudonym_for, read_ct, remap_uid
+from .dicomio.audit import stored_file_problems
 from .models import Device, Image, Series, Split, Study, Subject
 
 logger = logging.getLogger(__name__)
@@ -29,6 +30,7 @@ STATUS_FOR_CODE = {
     "encrypted_zip": 400,
     "zip_nested": 400,
     "zip_empty": 400,
+    "uid_collision": 409,
 }
 
 
@@ -99,7 +101,8 @@ def _ingest_one_reporting(*, name: str, content: bytes, user, limits: Limits) ->
             status="rejected",
             http_status=507,
             code="storage_error",
-            reason=f"The server could not store this file ({error.strerror or error}); nothing was kept.",
+            # The errno's words ("No space left on device") only: str(error) would show server paths.
+            reason=f"The server could not store this file ({error.strerror or 'storage error'}); nothing was kept.",
         )
 
 
@@ -107,10 +110,11 @@ def image_ingest(*, parsed: ParsedCT, filename: str, user) -> FileOutcome:
     """Store one validated slice: de-identified DICOM and int16 HU on disk, rows in one transaction."""
     salt = _salt()
     sop_uid = remap_uid(parsed.sop_instance_uid, salt)
-    existing = Image.objects.filter(sop_uid=sop_uid).select_related("series__study", "device").first()
-    if existing is not None:
-        return _duplicate(filename, existing)
     pseudonym = pseudonym_for(parsed.subject_key, salt)
+    existing = Image.objects.filter(sop_uid=sop_uid).select_related("series__study__subject", "device").first()
+    if existing is not None:
+        _check_image_collision(existing, parsed=parsed, salt=salt, pseudonym=pseudonym, filename=filename)
+        return _duplicate(filename, existing)
     deidentified = _deidentified(parsed, salt, pseudonym, filename)
     stem = storage.new_image_stem(sop_uid)
     dicom_path, hu_path = f"{stem}.dcm", f"{stem}.hu.npy"
@@ -124,15 +128,17 @@ def image_ingest(*, parsed: ParsedCT, filename: str, user) -> FileOutcome:
                 sop_uid=sop_uid,
                 pseudonym=pseudonym,
                 user=user,
+                filename=filename,
                 dicom_path=dicom_path,
                 hu_path=hu_path,
                 sha256=hashlib.sha256(deidentified).hexdigest(),
             )
     except IntegrityError:
         storage.remove_quietly(dicom_path, hu_path)
-        existing = Image.objects.filter(sop_uid=sop_uid).select_related("series__study", "device").first()
+        existing = Image.objects.filter(sop_uid=sop_uid).select_related("series__study__subject", "device").first()
         if existing is None:
             raise
+        _check_image_collision(existing, parsed=parsed, salt=salt, pseudonym=pseudonym, filename=filename)
         return _duplicate(filename, existing)
     except BaseException:
         storage.remove_quietly(dicom_path, hu_path)
@@ -150,10 +156,33 @@ def image_ingest(*, parsed: ParsedCT, filename: str, user) -> FileOutcome:
 def _deidentified(parsed: ParsedCT, salt: bytes, pseudonym: str, filename: str) -> bytes:
     """read_ct checks what deidentify copies; a value pydicom still cannot write is the file's fault too."""
     try:
-        return deidentify(parsed, salt, pseudonym)
+        output = deidentify(parsed, salt, pseudonym)
     except Exception as exc:  # noqa: BLE001 - nothing is stored yet: refuse the file, never answer 500
-        reason = f"could not be de-identified ({type(exc).__name__}: {exc})"
-        raise IngestRejected(filename, reason, "undecodable") from exc
+        logger.warning("de-identification of %s failed: %s", filename, type(exc).__name__)
+        raise IngestRejected(filename, "could not be de-identified", "undecodable") from exc
+    problems = stored_file_problems(output, parsed)
+    if problems:  # fail closed; the findings may quote identifiers, so only their number is told or logged
+        logger.error("the audit refused a de-identified file (%d findings)", len(problems))
+        reason = f"could not be de-identified safely (the audit found {len(problems)} problems); nothing was stored"
+        raise IngestRejected(filename, reason, "deid_failed")
+    return output
+
+
+def _collision(filename: str, what: str, uid: str) -> IngestRejected:
+    reason = (
+        f"its {what} ({uid}) is already stored for another subject (a different patient); a {what.split()[0]} "
+        "never mixes patients, so nothing was stored. Check the file's patient and UIDs."
+    )
+    return IngestRejected(filename, reason, "uid_collision")
+
+
+def _check_image_collision(existing: Image, *, parsed: ParsedCT, salt: bytes, pseudonym: str, filename: str) -> None:
+    """The same SOP instance again is a duplicate only when it is the same patient's, in the same series."""
+    if existing.series.study.subject.pseudonym != pseudonym:
+        raise _collision(filename, "SOP Instance UID", parsed.sop_instance_uid)
+    if existing.series.series_uid != remap_uid(parsed.series_instance_uid, salt):
+        reason = f"its SOP Instance UID ({parsed.sop_instance_uid}) is already stored in another series"
+        raise IngestRejected(filename, reason + "; nothing was stored", "uid_collision")
 
 
 def _duplicate(filename: str, image: Image) -> FileOutcome:
@@ -169,7 +198,9 @@ def _duplicate(filename: str, image: Image) -> FileOutcome:
     )
 
 
-def _image_rows_create(*, parsed: ParsedCT, salt: bytes, sop_uid: str, pseudonym: str, user, **files) -> Image:
+def _image_rows_create(
+    *, parsed: ParsedCT, salt: bytes, sop_uid: str, pseudonym: str, user, filename: str, **files
+) -> Image:
     device = device_register(
         manufacturer=parsed.manufacturer,
         model_name=parsed.model_name,
@@ -186,6 +217,8 @@ def _image_rows_create(*, parsed: ParsedCT, salt: bytes, sop_uid: str, pseudonym
             "uploaded_by": user,
         },
     )
+    if study.subject_id != subject.pk:  # raised inside the transaction: the rows above roll back
+        raise _collision(filename, "Study Instance UID", parsed.study_instance_uid)
     series, _ = Series.objects.get_or_create(
         series_uid=remap_uid(parsed.series_instance_uid, salt),
         defaults={
@@ -197,6 +230,9 @@ def _image_rows_create(*, parsed: ParsedCT, salt: bytes, sop_uid: str, pseudonym
             "slice_thickness_mm": parsed.slice_thickness_mm,
         },
     )
+    if series.study_id != study.pk:
+        reason = f"its Series Instance UID ({parsed.series_instance_uid}) is already stored in another study"
+        raise IngestRejected(filename, reason + "; nothing was stored", "uid_collision")
     hu, spacing = parsed.standard_view()  # stored and described in the standard view (see Image)
     return Image.objects.create(
         sop_uid=sop_uid,
@@ -211,6 +247,7 @@ def _image_rows_create(*, parsed: ParsedCT, salt: bytes, sop_uid: str, pseudonym
         slice_location=parsed.slice_location,
         instance_number=parsed.instance_number,
         transfer_syntax=parsed.transfer_syntax[:100],
+        uploaded_by=user,
         **files,
     )
 

@@ -4,6 +4,7 @@ Requests go straight into the Django WSGI app (no server), authenticated by a DR
 upload is seeded first so detail routes resolve. CONTRACT_EXAMPLES (default 10) bounds examples per operation.
 """
 
+import json
 import os
 import re
 from dataclasses import dataclass, field
@@ -145,3 +146,48 @@ def test_every_operation_answers_without_5xx_and_as_the_schema_says(role, make_u
     print(f"{role}: {tally.operations} operations, {tally.requests} requests, {len(tally.failures)} failing")
     assert tally.operations >= 40
     assert not tally.failures, "\n".join(tally.failures)
+
+
+BEYOND_64_BITS = 2**90
+
+
+def integer_inputs(schema: dict) -> list[tuple[str, str, str, str]]:
+    """(method, path, 'query' or 'body', field) for every integer the schema lets a client send."""
+    found = []
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query" and parameter.get("schema", {}).get("type") == "integer":
+                    found.append((method.upper(), path, "query", parameter["name"]))
+            body = operation.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema", {})
+            ref = body.get("$ref", "").rsplit("/", 1)[-1]
+            properties = schema["components"]["schemas"].get(ref, {}).get("properties", {})
+            integers = [name for name, p in properties.items() if p.get("type") == "integer"]
+            found += [(method.upper(), path, "body", name) for name in integers]
+    return found
+
+
+def test_every_integer_input_beyond_64_bits_is_a_400_naming_its_field(make_user, seeded):
+    """Status codes, not only the absence of 5xx: an out-of-range integer is the client's error, said as such."""
+    from drf_spectacular.generators import SchemaGenerator
+    from rest_framework.test import APIClient
+
+    user, _ = make_user("admin", "contract-integers")
+    client = APIClient(raise_request_exception=False)
+    client.force_authenticate(user)
+    ids = real_ids(user)
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    checked, wrong = 0, []
+    for method, path, where, name in integer_inputs(schema):
+        if (method, path) in EXCLUDED or method == "DELETE":
+            continue
+        url = path.replace("{id}", str(real_id_for(path, ids) or 1))
+        if where == "query":
+            response = client.generic(method, url + f"?{name}={BEYOND_64_BITS}")
+        else:
+            response = client.generic(method, url, json.dumps({name: BEYOND_64_BITS}), "application/json")
+        checked += 1
+        if response.status_code != 400 or name not in response.content.decode():
+            wrong.append(f"{method} {path} {where} {name}: {response.status_code} {response.content[:120]!r}")
+    assert checked >= 4
+    assert not wrong, "\n".join(wrong)

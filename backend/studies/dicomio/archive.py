@@ -76,7 +76,7 @@ def _iter_zip(fileobj: BinaryIO, name: str, limits: Limits, depth: int) -> Itera
     try:
         archive = zipfile.ZipFile(fileobj)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
-        raise IngestRejected(name, f"is a damaged zip archive ({exc})", "zip_corrupt") from exc
+        raise IngestRejected(name, "is a damaged zip archive", "zip_corrupt") from exc
     with archive:
         members = _checked_members(archive, name, limits, depth)
         total = 0
@@ -152,7 +152,7 @@ def _check_not_nested(archive: zipfile.ZipFile, members: list[zipfile.ZipInfo], 
             with archive.open(info) as stream:
                 head = stream.read(4)
         except _READ_ERRORS as exc:
-            raise IngestRejected(name, f"has a damaged member {info.filename!r} ({exc})", "zip_corrupt") from exc
+            raise IngestRejected(name, f"has a damaged member {info.filename!r}", "zip_corrupt") from exc
         if sniff.is_zip(head):
             reason = f"contains another zip archive ({info.filename!r}); nested archives are not accepted"
             raise IngestRejected(name, reason, "zip_nested")
@@ -164,7 +164,7 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, lim
         with archive.open(info) as stream:
             data = stream.read(cap + 1)
     except _READ_ERRORS as exc:
-        raise IngestRejected(name, f"has a damaged member {info.filename!r} ({exc})", "zip_corrupt") from exc
+        raise IngestRejected(name, f"has a damaged member {info.filename!r}", "zip_corrupt") from exc
     if len(data) > cap:
         raise IngestRejected(name, f"has a member larger than declared: {info.filename!r}", "zip_corrupt")
     return data

@@ -9,17 +9,23 @@ Choices, for reviewers:
   itself never leaves. PatientSize and PatientWeight are kept (SMI and BMI need them).
 - Study, series, SOP instance and frame-of-reference UIDs are remapped with remap_uid (keyed HMAC), so one
   upload's images stay linked and a re-upload maps to the same UIDs.
-- Pixel data are copied byte for byte in their original transfer syntax (JPEG 2000 stays encapsulated).
-  Files with burned-in annotation are refused earlier, by read_ct.
+- Pixel data are stored as what the pixels are: the decoded stored values, written uncompressed (Explicit VR
+  Little Endian) at exactly Rows x Columns x BitsAllocated/8. Compressed streams can carry text the
+  allowlist never sees (JPEG COM and APPn segments, JPEG 2000 comments, bytes after the end of image) and
+  native pixel data can run on past the last pixel; re-encoding leaves all of it behind. The decoded values
+  are the ones read_ct measured, so the stored file and the HU array agree exactly (lossy history stays in
+  LossyImageCompression). Files with burned-in annotation are refused earlier, by read_ct.
 """
 
 import copy
 import io
 import uuid
 
+import numpy as np
 import pydicom
 from pydicom.dataset import Dataset, FileDataset, FileMetaDataset
 from pydicom.sequence import Sequence
+from pydicom.uid import ExplicitVRLittleEndian
 
 from .identity import remap_uid
 from .parsed import ParsedCT
@@ -29,6 +35,7 @@ DEIDENTIFICATION_METHOD: tuple[str, ...] = (
     "UIDs remapped (HMAC-SHA256)",
     "private tags removed",
     "dates reduced to year",
+    "pixel data re-encoded uncompressed",
 )
 IMPLEMENTATION_CLASS_UID = "2.25." + str(uuid.uuid5(uuid.NAMESPACE_DNS, "dicom.muscleseed.invalid").int)
 IMPLEMENTATION_VERSION_NAME = "MUSCLESEED_1"
@@ -39,7 +46,7 @@ COPIED_KEYWORDS: tuple[str, ...] = (
     "SamplesPerPixel", "PhotometricInterpretation", "Rows", "Columns", "BitsAllocated", "BitsStored",
     "HighBit", "PixelRepresentation", "PixelPaddingValue", "PixelPaddingRangeLimit", "NumberOfFrames",
     "RescaleIntercept", "RescaleSlope", "RescaleType", "WindowCenter", "WindowWidth",
-    "LossyImageCompression", "LossyImageCompressionRatio", "LossyImageCompressionMethod", "PixelData",
+    "LossyImageCompression", "LossyImageCompressionRatio", "LossyImageCompressionMethod",
     # geometry
     "ImagePositionPatient", "ImageOrientationPatient", "PixelSpacing", "SliceThickness",
     "SpacingBetweenSlices", "SliceLocation", "PatientPosition", "InstanceNumber", "SeriesNumber",
@@ -56,7 +63,7 @@ WRITTEN_KEYWORDS: tuple[str, ...] = (
     "AccessionNumber", "ReferringPhysicianName", "PatientName", "PatientID", "PatientBirthDate",
     "PatientSex", "PatientAge", "PatientSize", "PatientWeight", "PatientIdentityRemoved",
     "DeidentificationMethod", "DeidentificationMethodCodeSequence",
-    "LongitudinalTemporalInformationModified",
+    "LongitudinalTemporalInformationModified", "PixelData",
     # inside DeidentificationMethodCodeSequence items
     "CodeValue", "CodingSchemeDesignator", "CodeMeaning",
 )  # fmt: skip
@@ -80,6 +87,7 @@ def deidentify(parsed: ParsedCT, salt: bytes, pseudonym: str) -> bytes:
     _write_uids(ds, parsed, salt)
     _write_patient(ds, parsed, pseudonym)
     _write_study(ds, parsed)
+    _write_pixels(ds, parsed)
     _stamp(ds)
     return _to_bytes(ds, _file_meta(parsed, ds.SOPInstanceUID))
 
@@ -118,6 +126,18 @@ def _write_study(ds: Dataset, parsed: ParsedCT) -> None:
         setattr(ds, keyword, "")
 
 
+def _write_pixels(ds: Dataset, parsed: ParsedCT) -> None:
+    """Only the decoded pixels: nothing a compressed stream or an over-long native value carried besides."""
+    stored = np.ascontiguousarray(parsed.dataset.pixel_array)  # cached by pydicom since read_ct decoded it
+    bits = stored.dtype.itemsize * 8
+    ds.BitsAllocated = bits
+    ds.BitsStored = min(int(ds.get("BitsStored") or bits), bits)
+    ds.HighBit = ds.BitsStored - 1
+    ds.PixelRepresentation = 1 if stored.dtype.kind == "i" else 0
+    data = stored.astype(stored.dtype.newbyteorder("<")).tobytes()
+    ds.add_new("PixelData", "OB" if bits == 8 else "OW", data + b"\0" * (len(data) % 2))
+
+
 def _stamp(ds: Dataset) -> None:
     ds.PatientIdentityRemoved = "YES"
     ds.DeidentificationMethod = list(DEIDENTIFICATION_METHOD)
@@ -135,7 +155,7 @@ def _file_meta(parsed: ParsedCT, sop_instance_uid: str) -> FileMetaDataset:
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = parsed.sop_class_uid
     meta.MediaStorageSOPInstanceUID = sop_instance_uid
-    meta.TransferSyntaxUID = parsed.transfer_syntax_uid
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian  # pixels are re-encoded uncompressed (_write_pixels)
     meta.ImplementationClassUID = IMPLEMENTATION_CLASS_UID
     meta.ImplementationVersionName = IMPLEMENTATION_VERSION_NAME
     return meta

@@ -1,5 +1,7 @@
 """Pixel-module checks and decoding to Hounsfield units."""
 
+import logging
+
 import numpy as np
 from pydicom import uid
 from pydicom.dataset import Dataset
@@ -8,6 +10,12 @@ from pydicom.pixels import get_decoder
 from .errors import IngestRejected
 from .limits import Limits
 from .parsed import number, numbers, text
+
+logger = logging.getLogger(__name__)
+
+# Scanners write slope 1 (sometimes 0.5 or 2) and intercept -1024 or so; far outside these the pixel values
+# cannot be HU (a slope of 1e300 clips every pixel and measured SMA 0).
+MIN_SLOPE, MAX_SLOPE, MAX_INTERCEPT = 1e-3, 100.0, 1e5
 
 _REFUSED_SYNTAXES = {
     uid.DeflatedExplicitVRLittleEndian: "deflated datasets are not accepted",
@@ -86,6 +94,12 @@ def rescale(ds: Dataset, filename: str) -> tuple[float, float]:
         raise IngestRejected(filename, reason, "missing_rescale")
     if slope == 0:
         raise IngestRejected(filename, "has RescaleSlope 0, which maps every pixel to one HU", "missing_rescale")
+    if not MIN_SLOPE <= abs(slope) <= MAX_SLOPE or abs(intercept) > MAX_INTERCEPT:
+        reason = (
+            f"has RescaleSlope {slope:g} and RescaleIntercept {intercept:g}; CT needs a slope between {MIN_SLOPE:g} "
+            f"and {MAX_SLOPE:g} and an intercept within +-{MAX_INTERCEPT:g} to give Hounsfield units"
+        )
+        raise IngestRejected(filename, reason, "bad_rescale")
     return slope, intercept
 
 
@@ -103,7 +117,9 @@ def decode_hu(ds: Dataset, filename: str, slope: float, intercept: float) -> np.
     try:
         stored = ds.pixel_array
     except Exception as exc:  # noqa: BLE001 - any decoder failure is the file's fault
-        reason = f"has pixel data ({syntax.name}) that could not be decoded: {exc}"
+        # The decoder's message describes our internals, not the file: it stays in the server log.
+        logger.info("decoding %s failed: %s: %s", filename, type(exc).__name__, exc)
+        reason = f"has pixel data ({syntax.name}) that could not be decoded"
         raise IngestRejected(filename, reason, "undecodable") from exc
     if stored.shape != (int(ds.Rows), int(ds.Columns)):
         reason = f"decoded to shape {stored.shape}, not the {ds.Rows} x {ds.Columns} its header declares"

@@ -2,6 +2,7 @@
 
 import hashlib
 import io
+import logging
 
 import numpy as np
 import pydicom
@@ -33,10 +34,12 @@ SECONDARY_CAPTURE_SOP_CLASSES = frozenset(
         uid.MultiFrameTrueColorSecondaryCaptureImageStorage,
     }
 )
+_SCREEN_CAPTURE_WORDS = ("SCREEN", "CAPTURE", "SNAPSHOT")
 _DEFLATED = uid.DeflatedExplicitVRLittleEndian.encode("ascii")
 _UNDEFINED_LENGTH = 0xFFFFFFFF
 _DELIMITER_BYTES = 8
 _ORIENTATION_CODES = {"not_axial": "not_axial", "oblique": "oblique", "bad": "bad_orientation"}
+logger = logging.getLogger(__name__)
 
 
 def read_ct(data: bytes, filename: str, limits: Limits | None = None) -> ParsedCT:
@@ -46,8 +49,9 @@ def read_ct(data: bytes, filename: str, limits: Limits | None = None) -> ParsedC
     except IngestRejected:
         raise
     except Exception as exc:  # noqa: BLE001 - a parser bug must still be a clean rejection
-        reason = f"could not be read ({type(exc).__name__}: {exc})"
-        raise IngestRejected(filename, reason, "undecodable") from exc
+        # Never echo the exception: its text describes the server (a RecursionError once reached a client).
+        logger.warning("reading %s failed: %s", filename, type(exc).__name__, exc_info=True)
+        raise IngestRejected(filename, "could not be read as a CT image", "undecodable") from exc
 
 
 def _read_ct(data: bytes, filename: str, limits: Limits) -> ParsedCT:
@@ -104,8 +108,8 @@ def _parse(data: bytes, filename: str) -> Dataset:
     try:
         ds = pydicom.dcmread(io.BytesIO(source), force=True)
     except Exception as exc:  # noqa: BLE001 - pydicom raises many types for bad input
-        reason = f"is not a readable DICOM file ({type(exc).__name__}: {exc})"
-        raise IngestRejected(filename, reason, "not_dicom") from exc
+        logger.info("parsing %s failed: %s: %s", filename, type(exc).__name__, exc)
+        raise IngestRejected(filename, "is not a readable DICOM file", "not_dicom") from exc
     _check_complete(ds, len(source), filename)
     return ds
 
@@ -140,8 +144,8 @@ def _check_copied_readable(ds: Dataset, filename: str) -> None:
         try:
             ds.data_element(keyword)
         except Exception as exc:  # noqa: BLE001 - pydicom raises many types for a bad VR or value
-            reason = f"has an unreadable {keyword} attribute ({type(exc).__name__}: {exc})"
-            raise IngestRejected(filename, reason, "not_dicom") from exc
+            logger.info("%s: %s unreadable: %s: %s", filename, keyword, type(exc).__name__, exc)
+            raise IngestRejected(filename, f"has an unreadable {keyword} attribute", "not_dicom") from exc
 
 
 def _check_kind(ds: Dataset, filename: str) -> None:
@@ -162,9 +166,20 @@ def _check_kind(ds: Dataset, filename: str) -> None:
     if sop_class and sop_class not in CT_SOP_CLASSES:
         reason = f"is a {uid.UID(sop_class).name} object, not a CT image"
         raise IngestRejected(filename, reason, "unsupported_sop_class")
+    if _is_screen_capture(ds):
+        reason = f"is a screen capture (ImageType {text(ds, 'ImageType')}), not an original CT image"
+        raise IngestRejected(filename, reason, "secondary_capture")
     if text(ds, "BurnedInAnnotation").upper() == "YES":
         reason = "has BurnedInAnnotation YES: text burned into the pixels may identify the patient"
         raise IngestRejected(filename, reason, "burned_in")
+
+
+def _is_screen_capture(ds: Dataset) -> bool:
+    """DERIVED\\SECONDARY with a screen-capture value: a screenshot filed under a CT SOP class. Other derived
+    secondary images (axial reformats) are left to the orientation and pixel checks."""
+    values = [part.strip() for part in text(ds, "ImageType").upper().split("\\")]
+    captured = any(word in value for value in values for word in _SCREEN_CAPTURE_WORDS)
+    return "DERIVED" in values and "SECONDARY" in values and captured
 
 
 def _sop_class(ds: Dataset) -> str:
