@@ -128,7 +128,7 @@ def _track_canal(vol: np.ndarray, px: float):
         bx, by = xs.mean(), ys.mean()
         x0, x1 = int(max(0, bx - 60 / px)), int(min(image.shape[1], bx + 60 / px))
         y0 = int(max(0, by - 70 / px))
-        window = image[y0:, x0:x1] > BONE_HU
+        window = ndimage.binary_closing(image[y0:, x0:x1] > BONE_HU, iterations=1)  # thin cortex may break
         labels, count = ndimage.label(window)
         if count == 0:
             continue
@@ -177,7 +177,7 @@ def _segments(depth: np.ndarray, profile: np.ndarray) -> list[tuple[float, float
     dips, _ = signal.find_peaks(-p, distance=16, prominence=max(25.0, 0.3 * spread))
     if dips.size:  # discs are the deepest dips; a body's softer middle between bright endplates is not one
         floor = p[dips].min()
-        dips = dips[p[dips] <= floor + 0.5 * (np.median(p) - floor)]
+        dips = dips[p[dips] <= np.median(p) - 0.35 * (np.median(p) - floor)]
     high = np.percentile(p, 75)
     segments = []
     edges = [(-1, None)] + [(int(d), k) for k, d in enumerate(dips)] + [(len(grid), None)]
