@@ -14,7 +14,8 @@ import torch
 
 from annotations.masks import mask_load
 from cohorts.mask_files import nifti_read_mask, seg_read_mask
-from modelhub.models import Measurement, ModelVersion, Prediction
+from measurements.models import Measurement
+from modelhub.models import ModelVersion, Prediction
 from modelhub.services.inference import image_predict
 from segmentation.checkpoint import Checkpoint, ModelSpec, code_version, save_checkpoint
 from segmentation.orientation import reorientation_for
