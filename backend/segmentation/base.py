@@ -3,9 +3,11 @@
     python -m segmentation base --out backend/segmentation/weights   # base-v1.pt + base-v1.json
 
 Training data: randomised trunk slices from T10 to L5 (torso.py: organs, levels, contrast phases, scanners)
-and the phantom cohort's tidy L3 and liver-level slices of the four device profiles (phantom.py), so the base
-starts every device's transfer as well as the phantom-only base did. Selection: the epoch with the best
-muscle-first validation score (train.selection_score) on held-out torso slices. The JSON beside the weights
+and, as a fixed share of every batch, the phantom cohort's tidy L3 and liver-level slices of device profile
+A only (phantom.py), so that the base starts a transfer to the phantom's other devices as well as the
+phantom-only base did, while devices B, C and D stay unseen (the transfer benchmark's premise). Selection:
+the epoch with the best muscle-first validation score (train.selection_score) on held-out torso slices and
+held-out phantom A slices. The JSON beside the weights
 records the recipe, the seed, the training history, the time taken and the weights' sha256; a test checks them.
 """
 
@@ -33,7 +35,12 @@ WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 class BaseRecipe:
     torso_images: int = 600
     torso_val_images: int = 48
-    phantom_subjects: int = 10  # per device profile and level (L3, liver)
+    phantom_device: str = "A"  # the transfer benchmark's base device; B, C, D stay unseen
+    phantom_subjects: int = (
+        40  # L3 slices of subjects 0.. (the engine benchmark's base images), half as many liver-level
+    )
+    phantom_share: float = 0.35  # of every batch (train's replay mix)
+    phantom_val_subjects: int = 8  # subjects 500.. (the engine benchmark's validation seeds)
     seed: int = 0
     train: TrainConfig = field(
         default_factory=lambda: TrainConfig(
@@ -50,15 +57,17 @@ def torso_samples(seeds: range) -> list[Sample]:
     return samples
 
 
-def base_data(recipe: BaseRecipe) -> tuple[list[Sample], list[Sample]]:
-    """Training and validation images: disjoint torso seeds; phantom subjects 0.. of every device."""
+def base_data(recipe: BaseRecipe) -> tuple[list[Sample], list[Sample], list[Sample]]:
+    """Torso training images, phantom training images (mixed into every batch) and validation images:
+    disjoint torso seeds; phantom subjects 0.. (training) and 500.. (validation) of one device."""
     offset = 100_000 * recipe.seed
-    train_images = torso_samples(range(offset, offset + recipe.torso_images))
-    for device in "ABCD":
-        for level in ("L3", "liver"):
-            train_images += phantom_samples(device, range(recipe.phantom_subjects), level=level)
+    torso = torso_samples(range(offset, offset + recipe.torso_images))
+    phantom = phantom_samples(recipe.phantom_device, range(recipe.phantom_subjects), level="L3")
+    phantom += phantom_samples(recipe.phantom_device, range(recipe.phantom_subjects // 2), level="liver")
     val_start = offset + 50_000
-    return train_images, torso_samples(range(val_start, val_start + recipe.torso_val_images))
+    val = torso_samples(range(val_start, val_start + recipe.torso_val_images))
+    val += phantom_samples(recipe.phantom_device, range(500, 500 + recipe.phantom_val_subjects), level="L3")
+    return torso, phantom, val
 
 
 def sha256(path: Path) -> str:
@@ -71,11 +80,11 @@ def train_base(
     """Train the base and write <out_dir>/base-v1.pt and base-v1.json; returns the JSON record."""
     out_dir = Path(out_dir)
     started = time.perf_counter()
-    train_images, val_images = base_data(recipe)
+    torso, phantom, val_images = base_data(recipe)
     data_seconds = time.perf_counter() - started
-    config = replace(recipe.train, seed=recipe.seed)
+    config = replace(recipe.train, seed=recipe.seed, replay_fraction=recipe.phantom_share)
     weights = out_dir / f"{NAME}.pt"
-    result = train(train_images, weights, config, val_samples=val_images, progress=progress)
+    result = train(torso, weights, config, val_samples=val_images, replay=phantom, progress=progress)
     best = max(result.history, key=lambda row: row["val_dice"])
     record = {
         "name": NAME,
@@ -84,9 +93,10 @@ def train_base(
         "bytes": weights.stat().st_size,
         "recipe": {**asdict(recipe), "train": _jsonable(asdict(config))},
         "seed": recipe.seed,
-        "train_images": len(train_images),
+        "train_images": {"torso": len(torso), "phantom": len(phantom)},
         "val_images": len(val_images),
-        "selection": "best epoch by train.selection_score (0.8 muscle Dice + 0.2 liver Dice) on held-out torso",
+        "selection": "best epoch by train.selection_score (0.8 muscle Dice + 0.2 liver Dice) on held-out torso and "
+        "phantom slices",
         "best_epoch": best,
         "history": result.history,
         "seconds": {"data": round(data_seconds, 1), "train": round(result.seconds, 1)},
