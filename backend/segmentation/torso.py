@@ -102,8 +102,8 @@ class Tissues:
 def tissues(rng: np.random.Generator, phase: str, age: float) -> Tissues:
     fatty_muscle = rng.random() < 0.25
     muscle = rng.uniform(0, 25) if fatty_muscle else rng.normal(45 - 0.2 * (age - 40), 7)
-    fatty_liver = rng.random() < 0.25
-    liver_plain = rng.uniform(0, 40) if fatty_liver else rng.uniform(50, 68)
+    fatty_liver = rng.random() < 0.3
+    liver_plain = rng.uniform(5, 45) if fatty_liver else rng.uniform(50, 68)
     enhance = {"none": 0.0, "arterial": 0.35, "portal": 1.0}[phase]
     aorta = {"none": rng.uniform(35, 50), "arterial": rng.uniform(200, 380), "portal": rng.uniform(130, 190)}[phase]
     return Tissues(
@@ -112,7 +112,8 @@ def tissues(rng: np.random.Generator, phase: str, age: float) -> Tissues:
         liver=liver_plain + enhance * rng.uniform(40, 65),
         spleen=rng.uniform(40, 52) + enhance * rng.uniform(55, 80),
         kidney_cortex=rng.uniform(30, 40) + {"none": 0, "arterial": 160, "portal": 130}[phase] * rng.uniform(0.8, 1.2),
-        kidney_medulla=rng.uniform(28, 38) + enhance * rng.uniform(60, 110),
+        # corticomedullary phases leave the medulla at muscle-like HU while the cortex shines
+        kidney_medulla=rng.uniform(28, 38) + enhance * rng.uniform(15, 110),
         blood=rng.uniform(35, 50) + enhance * rng.uniform(90, 140),
         aorta=aorta,
         portal=rng.uniform(35, 50) + {"none": 0, "arterial": 40, "portal": 130}[phase],
@@ -141,7 +142,7 @@ def draw_plan(rng: np.random.Generator, level: float | None) -> Plan:
         age=float(rng.uniform(20, 90)),
         bmi=float(np.clip(rng.lognormal(np.log(26), 0.2), 15, 48)),
         phase=str(rng.choice(PHASES, p=[0.35, 0.15, 0.5])),
-        arms=bool(rng.random() < 0.3),
+        arms=bool(rng.random() < 0.45),
         centre=(float(rng.uniform(-25, 25)), float(rng.uniform(-45, 10))),
     )
 
@@ -223,9 +224,12 @@ def spine_geometry(rng: np.random.Generator, plan: Plan, inner_back: float) -> d
 
 def paint_spine(canvas: Canvas, rng: np.random.Generator, plan: Plan, spine: dict) -> None:
     yv, rx, ry, scale, canal_y = (spine[k] for k in ("yv", "rx", "ry", "scale", "canal_y"))
-    cortex, marrow = rng.uniform(500, 900), float(np.clip(250 - 2 * (plan.age - 30) + rng.normal(0, 25), 60, 320))
+    cortex, marrow = rng.uniform(400, 900), float(np.clip(250 - 2.5 * (plan.age - 30) + rng.normal(0, 35), 40, 320))
     canvas.paint(blob(canvas, rng, 0, yv, rx, ry, rough=0.04), cortex, 0)
-    canvas.paint(blob(canvas, rng, 0, yv, rx - 2.5, ry - 2.5, rough=0.04), marrow, 0)
+    trabecular = marrow + rng.uniform(10, 35) * texture(
+        rng, canvas.hu.shape, 1.0, 1.2
+    )  # osteoporotic: near soft tissue
+    canvas.paint(blob(canvas, rng, 0, yv, rx - 2.5, ry - 2.5, rough=0.04), trabecular, 0)
     arch = blob(canvas, rng, 0, canal_y, 14 * scale, 12 * scale, rough=0.05)
     canvas.paint(arch, rng.uniform(400, 700), 0)
     spinous_len = max(8.0, (spine["inner_back"] - canal_y - 14) / 2)
@@ -270,8 +274,8 @@ def paint_upper_organs(canvas: Canvas, rng: np.random.Generator, plan: Plan, bod
     liver_size = float(np.clip((3.2 - level) / 3.5, 0, 1.1)) + rng.normal(0, 0.08)
     if liver_size > 0.08 or rng.random() < 0.15:  # a Riedel lobe now and then reaches lower
         liver_size = max(liver_size, rng.uniform(0.1, 0.25))
-        rx = body.a * (0.28 + 0.3 * liver_size)
-        ry = body.b * (0.3 + 0.4 * liver_size)
+        rx = body.a * (0.3 + 0.32 * liver_size)
+        ry = body.b * (0.32 + 0.45 * liver_size)
         cx = -body.a + rx * rng.uniform(0.95, 1.15)
         cy = -body.b * 0.1 + rng.uniform(-10, 10)
         liver = blob(canvas, rng, cx, cy, rx, ry, rng.uniform(-0.3, 0.4), rough=0.15) & cavity
@@ -293,10 +297,10 @@ def paint_upper_organs(canvas: Canvas, rng: np.random.Generator, plan: Plan, bod
             canvas.paint(
                 blob(canvas, rng, cx + rx * 0.5, cy - ry * 0.5, 15, 12) & cavity & ~liver, rng.uniform(0, 20), 0
             )
-    spleen_size = float(np.clip((2.0 - level) / 2.5, 0, 1)) * rng.uniform(0.7, 1.3)
+    spleen_size = float(np.clip((2.0 - level) / 2.5, 0, 1)) * rng.uniform(0.7, 1.6)  # up to splenomegaly
     if spleen_size > 0.1:
-        sx, sy = body.a * rng.uniform(0.45, 0.7), body.b * rng.uniform(0.2, 0.5)
-        spleen = blob(canvas, rng, sx, sy, 40 * spleen_size + 12, 24 * spleen_size + 10, rng.uniform(-1.2, -0.4))
+        sx, sy = body.a * rng.uniform(0.4, 0.65), body.b * rng.uniform(0.15, 0.5)
+        spleen = blob(canvas, rng, sx, sy, 45 * spleen_size + 12, 26 * spleen_size + 10, rng.uniform(-1.3, -0.4))
         canvas.paint(spleen & cavity, tissue.spleen + 4 * texture(rng, canvas.hu.shape, 1.0, 3.0), 0)
     stomach_size = float(np.clip((2.5 - level) / 2.5, 0, 1)) * rng.uniform(0.6, 1.3)
     if stomach_size > 0.1:
@@ -304,7 +308,10 @@ def paint_upper_organs(canvas: Canvas, rng: np.random.Generator, plan: Plan, bod
         outer = blob(canvas, rng, gx, gy, 45 * stomach_size + 10, 32 * stomach_size + 8, rng.uniform(-0.8, 0.8))
         outer &= cavity & (canvas.labels != LIVER)
         canvas.paint(outer, tissue.bowel_wall, 0)
-        lumen = blob(canvas, rng, gx, gy, 40 * stomach_size + 5, 27 * stomach_size + 4, rng.uniform(-0.8, 0.8)) & outer
+        wall_mm = rng.uniform(3, 10)  # the gastric wall: muscle-like HU, not skeletal muscle
+        lumen = (
+            blob(canvas, rng, gx, gy, 45 * stomach_size + 10 - wall_mm, 32 * stomach_size + 8 - wall_mm, 0.0) & outer
+        )
         content = rng.choice([-950.0, 10.0, 35.0, 250.0], p=[0.3, 0.35, 0.25, 0.1])
         canvas.paint(lumen, content + rng.uniform(-10, 10), 0)
         if content > -500 and rng.random() < 0.6:  # an air-fluid level
@@ -333,8 +340,10 @@ def paint_retroperitoneum(canvas: Canvas, rng: np.random.Generator, plan: Plan, 
             ky = yv + rng.uniform(-8, 12) + (6 if side < 0 else 0)
             outer = blob(canvas, rng, kx, ky, 30 * kidney + 6, 20 * kidney + 5, -side * rng.uniform(0.4, 0.9)) & free
             canvas.paint(outer, tissue.kidney_cortex, 0)
-            medulla = blob(canvas, rng, kx, ky, 20 * kidney + 2, 12 * kidney + 2, -side * 0.6, rough=0.25) & outer
-            canvas.paint(medulla, tissue.kidney_medulla, 0)
+            for _ in range(int(rng.integers(2, 6))):  # renal pyramids
+                px, py = kx + rng.uniform(-15, 15) * kidney, ky + rng.uniform(-8, 8) * kidney
+                pyramid = blob(canvas, rng, px, py, 7 * kidney + 2, 5 * kidney + 2, rng.uniform(0, 3.1), rough=0.2)
+                canvas.paint(pyramid & outer, tissue.kidney_medulla, 0)
             canvas.paint(blob(canvas, rng, kx - side * 8, ky, 6 * kidney + 2, 5, 0) & outer, rng.uniform(-80, 10), 0)
     if 0.3 < level < 2.6:
         pancreas = blob(canvas, rng, rng.uniform(-10, 30), ay - rng.uniform(18, 35), 45, 10, rng.uniform(-0.4, 0.1),
@@ -372,7 +381,7 @@ def paint_arms(canvas: Canvas, rng: np.random.Generator, body: Body, tissue) -> 
         outer = blob(canvas, rng, cx, cy, r, r * rng.uniform(0.8, 1.1), rough=0.08)
         canvas.paint(outer, 35, 0)
         canvas.paint(blob(canvas, rng, cx, cy, r - 2, r * 0.85 - 2, rough=0.08), tissue.fat, 0)
-        canvas.paint(blob(canvas, rng, cx, cy, r * 0.7, r * 0.6, rough=0.12), tissue.muscle + 5, 0)
+        canvas.paint(blob(canvas, rng, cx, cy, r * rng.uniform(0.65, 0.85), r * 0.7, rough=0.12), tissue.muscle + 5, 0)
         canvas.paint(blob(canvas, rng, cx, cy, 11, 10, rough=0.05), rng.uniform(600, 1200), 0)
         canvas.paint(blob(canvas, rng, cx, cy, 7, 6, rough=0.05), rng.uniform(-50, 100), 0)
 
