@@ -3,6 +3,7 @@
 import io
 import struct
 import zipfile
+from pathlib import Path
 
 import pydicom
 import pytest
@@ -12,6 +13,9 @@ from studies.dicomio import IngestRejected, iter_upload, read_ct
 from studies.models import Image
 from tests.studies import corpus
 from tests.studies.uploads import bytes_upload, named_upload
+
+from .harness import check_answer, check_storage, send
+from .mutators import Case
 
 
 def lzma_zip_with_corrupt_data() -> bytes:
@@ -79,3 +83,27 @@ def test_an_instance_number_beyond_the_is_range_is_read_as_unknown_and_the_slice
     response = client_for("clinician").post("/api/studies/", {"files": [upload]}, format="multipart")
     assert response.status_code == 201
     assert Image.objects.get().instance_number is None
+
+
+CASES_DIR = Path(__file__).parent / "cases"
+
+
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.parametrize("path", sorted(p for p in CASES_DIR.iterdir() if p.suffix in (".dcm", ".zip")), ids=lambda p: p.name)
+def test_a_saved_crash_case_answers_without_5xx_and_stores_nothing_partial(client_for, media_root, path):
+    answer = send(client_for("clinician"), Case(name=path.name, data=path.read_bytes(), recipe=f"saved {path.name}"))
+    check_answer(answer)
+    check_storage(answer, media_root)
+    assert not answer.problems, answer.problems
+
+
+def test_the_privacy_audit_reads_an_element_pydicom_cannot_convert_as_raw_bytes():
+    """(0025,1019) with the VR 'S\\0' (case 276 of seed 20261130): the audit walks the original dataset to
+    collect identifying values and must neither crash on it nor skip the standard elements after it."""
+    from studies.dicomio.audit import identifying_values
+
+    ds = pydicom.dcmread(CASES_DIR / "unknown-vr-in-private-attribute.dcm", force=True)
+    with pytest.raises(NotImplementedError):
+        ds[0x00251019]  # what pydicom does with it
+    values = identifying_values(ds)
+    assert values and str(ds.PatientID) in values

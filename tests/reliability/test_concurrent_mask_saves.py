@@ -92,7 +92,8 @@ def test_a_save_answers_with_its_own_etag_when_another_save_lands_right_after_it
     from annotations.selectors import label_set_get
 
     image = make_image()
-    users = [make_user("labeller", name=name)[0] for name in ("labeller-a", "labeller-b")]
+    # B is an admin: a labeller may not edit another labeller's draft at all, an admin may (and races like this).
+    users = [make_user("labeller", name="labeller-a")[0], make_user("admin", name="admin-b")[0]]
     client = APIClient()
     client.force_authenticate(users[0])
     original = selectors.annotation_state

@@ -13,8 +13,7 @@ from jobs.models import Job
 from jobs.services import jobs_sweep_stale
 from measurements.models import Measurement
 from modelhub.models import Prediction
-from modelhub.services.inference import inference_start
-from modelhub.services.versions import model_version_import
+from modelhub.services.versions import model_version_import, model_version_promote
 from segmentation.train import TrainConfig, train
 from tests.conftest import PROJECT_ROOT
 from tests.integration.conftest import wait_for
@@ -37,7 +36,7 @@ def active_model(tmp_path, images):
     path = tmp_path / "tiny.pt"
     config = TrainConfig(epochs=1, steps_per_epoch=1, augment=False, net_kwargs={"width": 4})
     train(phantom_samples("A", range(2), matrix=64), path, config)
-    return model_version_import(path=path, name="tiny-base", activate=True)
+    return model_version_import(path=path, name="tiny-base")  # promoted by the test, once the slow worker runs
 
 
 @pytest.fixture
@@ -66,7 +65,8 @@ def slow_worker(images, active_model, celery_worker_process):
 
 def test_a_worker_killed_mid_inference_finishes_the_job_once(slow_worker, images, active_model, settings):
     worker, log_path = slow_worker(), slow_worker.log_path
-    job = inference_start(image_ids=[image.pk for image in images], reason="fault test")
+    model_version_promote(version=active_model)  # queues one inference job for every image the base serves
+    job = Job.objects.get(kind="infer")
     wait_for(lambda: Prediction.objects.count() >= 2, timeout=120, what="two predictions", log_path=log_path)
     worker.send_signal(signal.SIGKILL)
     worker.wait(timeout=30)

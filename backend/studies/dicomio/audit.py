@@ -90,7 +90,8 @@ def identifying_values(ds: Dataset, keywords: frozenset[str] = IDENTIFYING_KEYWO
     for element in _walk(ds):
         if element.keyword in keywords and element.VR not in ("SQ", "UI"):
             for value in element.value if element.VM > 1 else [element.value]:
-                values.update(part.strip() for part in re.split(r"[\\^=]", str(value or "")))
+                text = value.decode("latin-1") if isinstance(value, bytes) else str(value or "")
+                values.update(part.strip() for part in re.split(r"[\\^=]", text))
     return sorted(value for value in values if len(value) >= _MIN_SEARCHED)
 
 
@@ -151,7 +152,14 @@ def _pseudonym_problems(ds: Dataset) -> list[str]:
 
 
 def _walk(ds: Dataset) -> Iterator[DataElement]:
-    for element in ds:
+    """Every element, nested ones included. An element pydicom cannot convert (a VR it does not know, a value
+    its VR cannot hold) comes as UN with its raw bytes: the audit still searches it, and never crashes on it."""
+    for tag in list(ds.keys()):
+        try:
+            element = ds[tag]
+        except Exception:  # noqa: BLE001 - pydicom raises many types for a value it cannot convert
+            raw = ds.get_item(tag)
+            element = DataElement(tag, "UN", getattr(raw, "value", b"") or b"")
         yield element
         if element.VR == "SQ":
             for item in element.value:
