@@ -86,10 +86,11 @@ def test_an_instance_number_beyond_the_is_range_is_read_as_unknown_and_the_slice
 
 
 CASES_DIR = Path(__file__).parent / "cases"
+SAVED_CASES = sorted(p for p in CASES_DIR.iterdir() if p.suffix in (".dcm", ".zip"))
 
 
 @pytest.mark.filterwarnings("ignore::UserWarning")
-@pytest.mark.parametrize("path", sorted(p for p in CASES_DIR.iterdir() if p.suffix in (".dcm", ".zip")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", SAVED_CASES, ids=lambda p: p.name)
 def test_a_saved_crash_case_answers_without_5xx_and_stores_nothing_partial(client_for, media_root, path):
     answer = send(client_for("clinician"), Case(name=path.name, data=path.read_bytes(), recipe=f"saved {path.name}"))
     check_answer(answer)
