@@ -408,7 +408,11 @@ def build_rle(tmp_path: Path) -> Path:
 
 def build_jpeg_baseline(tmp_path: Path) -> Path:
     """8-bit JPEG baseline (lossy) made with Pillow: stored = (HU + 1024) / 8, so slope 8, intercept -1024."""
-    ds = small_dataset()
+    return write(as_jpeg_baseline(small_dataset()), tmp_path / "jpeg-baseline.dcm")
+
+
+def as_jpeg_baseline(ds, stream=lambda jpeg: jpeg):
+    """`ds` re-encoded as 8-bit JPEG baseline; `stream` may change the JPEG bytes before encapsulation."""
     hu = ds.pixel_array.astype(np.float64) * float(ds.RescaleSlope) + float(ds.RescaleIntercept)
     stored = np.clip(np.rint((hu + 1024) / 8), 0, 255).astype(np.uint8)
     jpeg = io.BytesIO()
@@ -419,8 +423,8 @@ def build_jpeg_baseline(tmp_path: Path) -> Path:
     ds.RescaleSlope, ds.RescaleIntercept = 8, -1024
     ds.LossyImageCompression = "01"
     ds.file_meta.TransferSyntaxUID = uid.JPEGBaseline8Bit
-    ds.PixelData = encapsulate([jpeg.getvalue()])
-    return write(ds, tmp_path / "jpeg-baseline.dcm")
+    ds.PixelData = encapsulate([stream(jpeg.getvalue())])
+    return ds
 
 
 def build_zip_with_folders(tmp_path: Path) -> Path:

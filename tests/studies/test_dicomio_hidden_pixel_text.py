@@ -7,10 +7,8 @@ from pathlib import Path
 import numpy as np
 import pydicom
 import pytest
-from PIL import Image
 from pydicom import uid
 from pydicom.dataset import Dataset
-from pydicom.encaps import encapsulate
 
 from studies.dicomio import deidentify, find_identifying, pseudonym_for, read_ct
 from studies.dicomio.audit import identifying_values
@@ -37,18 +35,7 @@ def with_comment(jpeg: bytes, text: str) -> bytes:
 
 def build_jpeg_with_comment(tmp_path: Path) -> Path:
     """A small CT as 8-bit baseline JPEG (Pillow) whose COM segment names the patient."""
-    ds = identified_small()
-    hu = ds.pixel_array.astype(np.float64) * float(ds.RescaleSlope) + float(ds.RescaleIntercept)
-    stored = np.clip(np.rint((hu + 1024) / 8), 0, 255).astype(np.uint8)
-    jpeg = io.BytesIO()
-    Image.fromarray(stored, mode="L").save(jpeg, format="JPEG", quality=95)
-    del ds.PixelPaddingValue
-    ds.BitsAllocated = ds.BitsStored = 8
-    ds.HighBit, ds.PixelRepresentation = 7, 0
-    ds.RescaleSlope, ds.RescaleIntercept = 8, -1024
-    ds.LossyImageCompression = "01"
-    ds.file_meta.TransferSyntaxUID = uid.JPEGBaseline8Bit
-    ds.PixelData = encapsulate([with_comment(jpeg.getvalue(), HIDDEN)])
+    ds = corpus.as_jpeg_baseline(identified_small(), lambda jpeg: with_comment(jpeg, HIDDEN))
     return corpus.write(ds, tmp_path / "jpeg-with-comment.dcm")
 
 
