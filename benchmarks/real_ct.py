@@ -17,6 +17,7 @@ outlines yellow) under benchmarks/results/real-ct/.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import sys
 import time
@@ -162,7 +163,10 @@ def unlabelled_slices() -> list[tuple[str, np.ndarray, tuple[float, float]]]:
 
 def run(checkpoint: Path, tag: str = "") -> dict:
     predictor = Predictor(checkpoint, threads=2, flip=True)
-    report: dict = {"checkpoint": str(checkpoint), "targets": TARGETS, "series": {}, "overlays": []}
+    shown = checkpoint.resolve()
+    shown = shown.relative_to(ROOT) if shown.is_relative_to(ROOT) else shown
+    digest = hashlib.sha256(checkpoint.read_bytes()).hexdigest()
+    report: dict = {"checkpoint": str(shown), "sha256": digest, "targets": TARGETS, "series": {}, "overlays": []}
     suffix = f"-{tag}" if tag else ""
     started = time.perf_counter()
     for series, items in (

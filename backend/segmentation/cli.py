@@ -126,10 +126,22 @@ def _base(args: argparse.Namespace) -> dict:
     from .base import BaseRecipe, train_base
 
     defaults = BaseRecipe()
+    epochs = args.epochs or defaults.train.epochs
     config = replace(
-        defaults.train, epochs=args.epochs, steps_per_epoch=args.steps, device=args.torch_device, threads=args.threads
+        defaults.train,
+        epochs=epochs,
+        patience=epochs,
+        steps_per_epoch=args.steps or defaults.train.steps_per_epoch,
+        device=args.torch_device,
+        threads=args.threads,
     )
-    recipe = replace(defaults, torso_images=args.torso_images, seed=args.seed, train=config)
+    recipe = replace(
+        defaults,
+        torso_images=args.torso_images or defaults.torso_images,
+        phantom_share=defaults.phantom_share if args.phantom_share is None else args.phantom_share,
+        seed=args.seed,
+        train=config,
+    )
 
     def report(progress) -> None:
         print(json.dumps(asdict(progress)), file=sys.stderr, flush=True)
@@ -205,9 +217,10 @@ def parser() -> argparse.ArgumentParser:
     base = commands.add_parser("base", help="train the shipped base model from synthetic CT (base-v1.pt + .json)")
     base.add_argument("--out", type=Path, required=True, help="folder for base-v1.pt and base-v1.json")
     base.add_argument("--seed", type=int, default=0)
-    base.add_argument("--epochs", type=int, default=24)
-    base.add_argument("--steps", type=int, default=250, help="optimiser steps per epoch")
-    base.add_argument("--torso-images", type=int, default=600)
+    base.add_argument("--epochs", type=int, default=None, help="default: the recipe's (base.BaseRecipe)")
+    base.add_argument("--steps", type=int, default=None, help="optimiser steps per epoch (default: the recipe's)")
+    base.add_argument("--torso-images", type=int, default=None)
+    base.add_argument("--phantom-share", type=float, default=None, help="share of every batch from the phantom")
     _common(base)
     base.set_defaults(run=_base)
     bench = commands.add_parser("bench", help="run benchmarks/engine.py (pass its options after --)")
