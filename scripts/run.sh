@@ -18,7 +18,7 @@ echo "== demo accounts (new passwords are shown once and kept in $VAR/demo-accou
 $PY manage.py seed_demo_accounts
 if [ -d ../shared/data/ct ]; then
   echo "== importing the real CT in ../shared/data/ct"
-  $PY manage.py import_ct ../shared/data/ct --quiet
+  $PY manage.py import_ct ../shared/data/ct --quiet --as demo-clinician  # the demo clinician's own studies
 fi
 
 echo "== demo cohort (phantom CT of four device profiles, accepted SEED masks, a base model job)"
