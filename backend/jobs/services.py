@@ -41,6 +41,29 @@ def job_create(*, kind: str, params: dict, task_name: str, queue: str = "default
     return job
 
 
+def job_create_or_join(
+    *, kind: str, params: dict, merge: str, task_name: str, queue: str = "default", created_by=None
+) -> Job:
+    """Like job_create, but a queued job of the same kind, task, creator and params (apart from the list
+    `merge`) takes the new ids instead: the files of one upload batch become one job, not one per request.
+
+    The join is a compare-and-swap on the job's params while it is still queued; a worker's claim moves it to
+    running first and reads the params after, so ids joined before the claim are done, and once it is claimed
+    a new job is made."""
+    same = {key: value for key, value in params.items() if key != merge}
+    candidates = Job.objects.filter(
+        kind=kind, task_name=task_name, state=Job.State.QUEUED, created_by=created_by, cancel_requested=False
+    )
+    for job in candidates.order_by("-id")[:5]:
+        if {key: value for key, value in job.params.items() if key != merge} != same:
+            continue
+        joined = {**job.params, merge: sorted(set(job.params.get(merge, [])) | set(params[merge]))}
+        if Job.objects.filter(pk=job.pk, state=Job.State.QUEUED, params=job.params).update(params=joined) == 1:
+            job.params = joined
+            return job
+    return job_create(kind=kind, params=params, task_name=task_name, queue=queue, created_by=created_by)
+
+
 def job_send(*, job: Job) -> bool:
     """Send the job's task. With the broker down the job stays queued with no task id (False): the request
     that made it still succeeds, and the sweeper sends it once the broker is back (jobs_send_unsent)."""

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from config.errors import ApplicationError
 from jobs.models import Job
-from jobs.services import job_create
+from jobs.services import job_create_or_join
 
 from . import storage
 from .dicomio import IngestRejected, Limits, ParsedCT, deidentify, iter_upload, pseudonym_for, read_ct, remap_uid
@@ -72,9 +72,12 @@ def upload_ingest(*, files, user) -> list[FileOutcome]:
                 outcomes.append(_ingest_one_reporting(name=name, content=content, user=user, limits=limits))
         except IngestRejected as rejected:
             outcomes.append(_rejected(rejected))
-    studies = {o.study_id for o in outcomes if o.status == "stored"}
-    for study_id in sorted(studies):
-        study_postprocess_enqueue(study_id=study_id, user=user)
+    stored: dict[int, list[int]] = {}
+    for outcome in outcomes:
+        if outcome.status == "stored":
+            stored.setdefault(outcome.study_id, []).append(outcome.image_id)
+    for study_id, image_ids in sorted(stored.items()):
+        study_postprocess_enqueue(study_id=study_id, image_ids=image_ids, user=user)
     return outcomes
 
 
@@ -316,10 +319,13 @@ def series_level_mark(*, series: Series, image: Image | None, user) -> Series:
     return series
 
 
-def study_postprocess_enqueue(*, study_id: int, user=None) -> Job:
-    return job_create(
+def study_postprocess_enqueue(*, study_id: int, image_ids: list[int], user=None) -> Job:
+    """One post-processing job for the newly stored images of a study: files uploaded one per request join
+    the study's job while it is still queued."""
+    return job_create_or_join(
         kind=Job.Kind.INGEST,
-        params={"study_id": study_id},
+        params={"study_id": study_id, "image_ids": sorted(image_ids)},
+        merge="image_ids",
         created_by=user,
         task_name="studies.tasks.study_postprocess",
         queue="default",
@@ -327,16 +333,19 @@ def study_postprocess_enqueue(*, study_id: int, user=None) -> Job:
 
 
 def study_postprocess(*, job: Job) -> dict:
-    """After upload: render missing thumbnails, then run the hooks later apps registered (inference)."""
+    """After upload: render missing thumbnails of the new images, then run the hooks later apps registered
+    (inference) on them. A job queued before image_ids were recorded covers the whole study."""
     from .hooks import run_after_ingest
     from .thumbnails import image_thumbnail_ensure
 
     study_id = job.params["study_id"]
-    images = Image.objects.filter(series__study_id=study_id, thumbnail_path="")
+    images = Image.objects.filter(series__study_id=study_id)
+    if "image_ids" in job.params:
+        images = images.filter(pk__in=job.params["image_ids"])
     made = 0
-    for image in images:
+    for image in images.filter(thumbnail_path=""):
         image_thumbnail_ensure(image=image)
         made += 1
-    image_ids = list(Image.objects.filter(series__study_id=study_id).values_list("id", flat=True))
+    image_ids = sorted(images.values_list("id", flat=True))
     run_after_ingest(study_id=study_id, image_ids=image_ids, user=job.created_by)
-    return {"thumbnails": made}
+    return {"thumbnails": made, "images": len(image_ids)}

@@ -74,7 +74,8 @@ def saves_of(image, users, values, version: int) -> list[dict]:
 
 def test_two_saves_of_the_same_version_let_exactly_one_win(monkeypatch, make_user, make_image):
     image = make_image()
-    users = [make_user("labeller", name=f"racer-{i}")[0] for i in (1, 2)]
+    labeller = make_user("labeller", name="racer")[0]
+    users = [labeller, labeller]  # two tabs: another labeller may not write to this draft at all (403)
     services.annotation_mask_save(**saves_of(image, users[:1], [1], version=0)[0])
     outcomes = race(monkeypatch, "_annotation_get_or_create", saves_of(image, users, [1, 2], version=1))
     assert sorted(outcomes, key=str) == [412, "saved"], outcomes

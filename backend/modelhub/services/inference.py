@@ -11,7 +11,7 @@ from PIL import Image as PILImage
 
 from annotations.services import prelabel_store
 from jobs.models import Job
-from jobs.services import JobCancelled, job_create, job_progress
+from jobs.services import JobCancelled, job_create, job_create_or_join, job_progress
 from studies import storage
 from studies.models import Image
 
@@ -40,8 +40,18 @@ def inference_start(*, image_ids: list[int], user=None, reason: str = "") -> Job
     )
 
 
-def inference_after_ingest(*, study_id: int, image_ids: list[int], user) -> None:
-    inference_start(image_ids=image_ids, user=user, reason=f"upload of study {study_id}")
+def inference_after_ingest(*, study_id: int, image_ids: list[int], user) -> Job | None:
+    """Inference of newly stored images; one upload batch's images join one queued job (per uploader)."""
+    if not image_ids or not ModelVersion.objects.filter(status=ModelVersion.Status.ACTIVE).exists():
+        return None
+    return job_create_or_join(
+        kind=Job.Kind.INFER,
+        params={"image_ids": sorted(image_ids), "reason": "upload"},
+        merge="image_ids",
+        created_by=user,
+        task_name="modelhub.tasks.run_inference",
+        queue="inference",
+    )
 
 
 def inference_run(*, job: Job) -> dict:
