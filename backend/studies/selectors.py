@@ -5,7 +5,7 @@ from django.db.models import Count, Min, Q, QuerySet
 
 from accounts.roles import ADMIN, CLINICIAN, LABELLER, ML_LEAD, RESEARCHER, REVIEWER, has_role
 
-from .models import Device, Image, Series, Study
+from .models import Device, Image, Series, Study, Subject
 
 ARCHIVE_ROLES = (LABELLER, REVIEWER, ML_LEAD, RESEARCHER, ADMIN)
 
@@ -41,6 +41,15 @@ def image_list(*, user) -> QuerySet[Image]:
     if has_role(user, CLINICIAN):  # their own images, and those in the studies they began
         return images.filter(Q(uploaded_by=user) | Q(series__study__uploaded_by=user))
     return images.none()
+
+
+def subject_held_by(*, subject: Subject, user) -> bool:
+    """Whether `user` sees every image of `subject` (admins, and commands without a user, see all): who may
+    change its demographics, which every measurement of it depends on."""
+    if user is None or has_role(user, ADMIN):
+        return True
+    visible = image_list(user=user).values("pk")
+    return not Image.objects.filter(series__study__subject=subject).exclude(pk__in=visible).exists()
 
 
 def series_list(*, user) -> QuerySet[Series]:

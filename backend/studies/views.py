@@ -47,7 +47,8 @@ def study_detail_page(request, pk: int):
         "study": study,
         "study_data": data,
         "height_cm": round(study.subject.height_m * 100, 1) if study.subject.height_m else None,
-        "can_edit_subject": has_role(request.user, *SUBJECT_EDITORS),  # a clinician sees only their studies
+        "can_edit_subject": has_role(request.user, *SUBJECT_EDITORS)
+        and selectors.subject_held_by(subject=study.subject, user=request.user),
         "can_mark_level": has_role(request.user, *LEVEL_MARKERS),
     }
     return render(request, "studies/study_detail.html", context)
