@@ -15,6 +15,7 @@ from jobs.services import job_create
 from . import storage
 from .dicomio import IngestRejected, Limits, ParsedCT, deidentify, iter_upload, pseudonym_for, read_ct, remap_uid
 from .dicomio.audit import stored_file_problems
+from .dicomio.deid import MAX_AGE_YEARS
 from .models import Device, Image, Series, Split, Study, Subject, SubjectChange
 from .selectors import subject_held_by
 
@@ -305,7 +306,7 @@ def subject_get_or_create(*, pseudonym: str, link: str, parsed: ParsedCT, user=N
     someone who sees all of its images: a second clinician's slices never change the first one's numbers."""
     known = {
         "sex": parsed.patient_sex,
-        "age_years": None if parsed.patient_age_years is None else min(parsed.patient_age_years, 90),
+        "age_years": None if parsed.patient_age_years is None else min(parsed.patient_age_years, MAX_AGE_YEARS),
         "height_m": parsed.patient_height_m,
         "weight_kg": parsed.patient_weight_kg,
     }

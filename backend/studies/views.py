@@ -35,6 +35,7 @@ def study_list_page(request):
         first = next(iter(study.series.all()), None)
         study.device_display = first.device.display_name if first else "—"
         study.pseudonym = study.subject.pseudonym
+        study.when = selectors.study_when(study)
     return render(request, "studies/study_list.html", {"studies": studies})
 
 

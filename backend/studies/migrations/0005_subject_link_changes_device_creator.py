@@ -11,6 +11,14 @@ def link_existing_subjects(apps, schema_editor):
     Subject.objects.filter(patient_link="").update(patient_link=models.F("pseudonym"))
 
 
+def fill_study_years(apps, schema_editor):
+    """Everyone but the uploader sees the study's year: every study with a date must have one."""
+    from django.db.models.functions import ExtractYear
+
+    Study = apps.get_model("studies", "Study")
+    Study.objects.filter(study_year=None).exclude(study_date=None).update(study_year=ExtractYear("study_date"))
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -46,4 +54,5 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.RunPython(link_existing_subjects, migrations.RunPython.noop),
+        migrations.RunPython(fill_study_years, migrations.RunPython.noop),
     ]
