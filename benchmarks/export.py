@@ -78,7 +78,12 @@ def synthesise(count: int) -> None:
     )
     studies = Study.objects.bulk_create(
         [
-            Study(study_uid=f"2.25.1{i}", subject=s, study_date=dt.date(2020, 1, 1) + dt.timedelta(days=i % 1500))
+            Study(
+                study_uid=f"2.25.1{i}",
+                subject=s,
+                study_date=dt.date(2020, 1, 1) + dt.timedelta(days=i % 1500),
+                study_year=(dt.date(2020, 1, 1) + dt.timedelta(days=i % 1500)).year,
+            )
             for i, s in enumerate(subjects)
         ],
         batch_size=BATCH,

@@ -1,4 +1,4 @@
-"""Account writes: demo accounts, API tokens."""
+"""Account writes: demo accounts, API tokens (with an expiry; revocable)."""
 
 import secrets
 from dataclasses import dataclass
@@ -6,9 +6,12 @@ from pathlib import Path
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
+from .models import ApiTokenExpiry
 from .roles import ALL_ROLES, ensure_role_groups, user_set_role
+from .selectors import api_token_is_expired, api_token_lifetime, api_token_of
 
 
 @dataclass(frozen=True)
@@ -49,6 +52,24 @@ def demo_accounts_write(*, accounts: list[DemoAccount], path: Path) -> None:
     path.chmod(0o600)
 
 
+@transaction.atomic
 def api_token_rotate(*, user: User) -> Token:
+    """A new token for `user`, expiring after API_TOKEN_DAYS; the old one stops working."""
     Token.objects.filter(user=user).delete()
-    return Token.objects.create(user=user)
+    token = Token.objects.create(user=user)
+    token.expiry = ApiTokenExpiry.objects.create(token=token, expires_at=timezone.now() + api_token_lifetime())
+    return token
+
+
+def api_token_for_sign_in(*, user: User) -> Token:
+    """The user's token while it is valid (scripts on several machines may share it), else a new one."""
+    token = api_token_of(user=user)
+    if token is None or api_token_is_expired(token):
+        return api_token_rotate(user=user)
+    return token
+
+
+def api_token_revoke(*, user: User) -> bool:
+    """End the user's token now; False when there was none."""
+    deleted, _ = Token.objects.filter(user=user).delete()
+    return deleted > 0

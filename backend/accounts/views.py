@@ -5,12 +5,14 @@ from django.views.decorators.http import require_http_methods
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import NotAuthenticated
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from .roles import user_roles
-from .services import api_token_rotate
+from .selectors import api_token_expires_at, api_token_is_expired, api_token_of
+from .services import api_token_for_sign_in, api_token_revoke, api_token_rotate
 
 
 class MeOutput(serializers.Serializer):
@@ -30,11 +32,22 @@ class LoginThrottle(AnonRateThrottle):
     rate = "30/minute"
 
 
+class TokenOutput(serializers.Serializer):
+    token = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+
+
 class TokenObtainApi(ObtainAuthToken):
-    """Exchange username and password for an API token (failures count toward the login lockout)."""
+    """Exchange username and password for an API token (failures count toward the login lockout); DELETE
+    revokes the caller's token."""
 
     throttle_classes = [LoginThrottle]
 
+    @extend_schema(
+        request=ObtainAuthToken.serializer_class,
+        responses=TokenOutput,
+        description="Your API token while it is valid, else a new one; it expires after API_TOKEN_DAYS (90).",
+    )
     def post(self, request, *args, **kwargs):
         credentials = {"username": str(request.data.get("username", ""))}
         if AxesProxyHandler.is_locked(request, credentials):
@@ -45,7 +58,17 @@ class TokenObtainApi(ObtainAuthToken):
                 },
                 status=429,
             )
-        return super().post(request, *args, **kwargs)
+        body = self.serializer_class(data=request.data, context={"request": request})
+        body.is_valid(raise_exception=True)
+        token = api_token_for_sign_in(user=body.validated_data["user"])
+        return Response(TokenOutput({"token": token.key, "expires_at": api_token_expires_at(token)}).data)
+
+    @extend_schema(request=None, responses={204: None}, description="Revoke your API token now.")
+    def delete(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            raise NotAuthenticated("Sign in (or send the token) to revoke your API token.")
+        api_token_revoke(user=request.user)
+        return Response(status=204)
 
 
 @login_required
@@ -56,5 +79,18 @@ def home(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def api_token_page(request):
-    token = api_token_rotate(user=request.user) if request.method == "POST" else None
-    return render(request, "accounts/token.html", {"token": token})
+    """Create (rotate) or revoke your API token; the page says when the current one expires."""
+    created, revoked = None, False
+    if request.method == "POST" and request.POST.get("action") == "revoke":
+        revoked = api_token_revoke(user=request.user)
+    elif request.method == "POST":
+        created = api_token_rotate(user=request.user)
+    current = api_token_of(user=request.user)
+    context = {
+        "token": created,
+        "revoked": revoked,
+        "current": current,
+        "expires_at": api_token_expires_at(current) if current else None,
+        "expired": current is not None and api_token_is_expired(current),
+    }
+    return render(request, "accounts/token.html", context)

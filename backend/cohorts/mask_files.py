@@ -14,6 +14,8 @@ import numpy as np
 import pydicom
 from PIL import Image as PILImage
 
+from studies.dicomio.deid import MAX_AGE_YEARS
+
 # highdicom narrates every attribute it copies at INFO: a line per module per slice in the worker log.
 logging.getLogger("highdicom").setLevel(logging.WARNING)
 
@@ -90,17 +92,21 @@ UNKNOWN_THICKNESS_MM = 1.0
 
 
 def _with_type2_attributes(source_image: pydicom.Dataset) -> pydicom.Dataset:
-    """highdicom copies the study module and needs its type-2 attributes; de-identification may have dropped
-    some. A copy gets them empty, as DICOM allows, and a nominal slice thickness where the scanner gave none."""
-    missing = [keyword for keyword in TYPE2_STUDY_ATTRIBUTES if keyword not in source_image]
-    no_thickness = not source_image.get("SliceThickness")
-    if not missing and not no_thickness:
-        return source_image
+    """highdicom copies the patient and study modules and needs their type-2 attributes; de-identification may
+    have dropped some. A copy gets them empty, as DICOM allows, a nominal slice thickness where the scanner
+    gave none, an age over 89 as 090Y and the study date as its year (files stored before either rule)."""
     completed = copy.deepcopy(source_image)
-    for keyword in missing:
-        setattr(completed, keyword, "")
-    if no_thickness:
+    for keyword in TYPE2_STUDY_ATTRIBUTES:
+        if keyword not in completed:
+            setattr(completed, keyword, "")
+    if not completed.get("SliceThickness"):
         completed.SliceThickness = UNKNOWN_THICKNESS_MM
+    age = str(completed.get("PatientAge") or "")
+    if age.endswith("Y") and age[:-1].isdigit() and int(age[:-1]) > MAX_AGE_YEARS:
+        completed.PatientAge = f"{MAX_AGE_YEARS:03d}Y"
+    study_date = str(completed.get("StudyDate") or "")
+    if len(study_date) >= 4 and study_date[:4].isdigit():
+        completed.StudyDate = f"{study_date[:4]}0101"
     return completed
 
 

@@ -70,10 +70,10 @@ def _image_filters(filters: dict) -> Q:
         wanted &= Q(**{f"{subject}age_years__gte": filters["age_min"]})
     if "age_max" in filters:
         wanted &= Q(**{f"{subject}age_years__lte": filters["age_max"]})
-    if filters.get("date_from"):
-        wanted &= Q(image__series__study__study_date__gte=filters["date_from"])
-    if filters.get("date_to"):
-        wanted &= Q(image__series__study__study_date__lte=filters["date_to"])
+    if "year_from" in filters:
+        wanted &= Q(image__series__study__study_year__gte=filters["year_from"])
+    if "year_to" in filters:
+        wanted &= Q(image__series__study__study_year__lte=filters["year_to"])
     if filters.get("split"):
         wanted &= Q(image__split=filters["split"])
     if filters.get("level") == "L3":

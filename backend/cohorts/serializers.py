@@ -27,8 +27,8 @@ class CohortFilterInput(serializers.Serializer):
     sex = serializers.ChoiceField(SEX_CHOICES, required=False)
     age_min = serializers.IntegerField(min_value=0, max_value=130, required=False)
     age_max = serializers.IntegerField(min_value=0, max_value=130, required=False)
-    date_from = serializers.DateField(required=False)
-    date_to = serializers.DateField(required=False)
+    year_from = serializers.IntegerField(min_value=1900, max_value=2200, required=False, help_text="study year, from")
+    year_to = serializers.IntegerField(min_value=1900, max_value=2200, required=False, help_text="study year, to")
     split = serializers.ChoiceField(("train", "test"), required=False)
     level = serializers.ChoiceField(("L3",), required=False, help_text="L3: only slices marked as L3")
     source = serializers.ChoiceField(SOURCE_CHOICES, required=False)
@@ -43,13 +43,22 @@ class CohortFilterInput(serializers.Serializer):
     )
 
     def validate(self, attrs):
+        _refuse_day_filters(self.initial_data)
         if "age_min" in attrs and "age_max" in attrs and attrs["age_min"] > attrs["age_max"]:
             raise serializers.ValidationError({"age_max": "must not be below age_min"})
-        if "date_from" in attrs and "date_to" in attrs and attrs["date_from"] > attrs["date_to"]:
-            raise serializers.ValidationError({"date_to": "must not be before date_from"})
+        if "year_from" in attrs and "year_to" in attrs and attrs["year_from"] > attrs["year_to"]:
+            raise serializers.ValidationError({"year_to": "must not be before year_from"})
         if attrs.get("source") == "annotation" and attrs.get("model_version"):
             raise serializers.ValidationError({"model_version": "applies to model measurements, not source=annotation"})
         return attrs
+
+
+def _refuse_day_filters(data) -> None:
+    """Filtering by day would reveal study dates that researchers see as years only: say so, never ignore it."""
+    given = [key for key in ("date_from", "date_to") if key in (data or {})]
+    if given:
+        message = "Study dates are years outside the uploading clinician: filter with year_from and year_to."
+        raise serializers.ValidationError({key: [message] for key in given})
 
 
 def filters_from(data) -> dict:

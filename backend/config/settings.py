@@ -135,10 +135,12 @@ MUSCLESEED_DEID_SALT = secret_from_env_or_file("MUSCLESEED_DEID_SALT", VAR_DIR /
 MUSCLESEED_TEST_FRACTION = 0.2
 MUSCLESEED_SARCOPENIA_REFERENCE = env_str("SARCOPENIA_REFERENCE", "Prado 2008")  # or "Martin 2013": the flag shown
 
+API_TOKEN_DAYS = env_int("API_TOKEN_DAYS", 90)  # an API token's lifetime; expired tokens get 401 token_expired
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         # Token first: an anonymous API call then gets 401 with WWW-Authenticate, not 403.
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.authentication.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -11,6 +11,7 @@ from PIL import ImageDraw, ImageFont
 
 from studies import storage
 from studies.models import Image, Study
+from studies.selectors import study_when
 
 from .models import Measurement
 from .results import measurement_mask, study_results
@@ -134,8 +135,10 @@ def study_report_png(*, study: Study) -> bytes:
     return out.getvalue()
 
 
-def _header(page: Page, study: Study, results: dict) -> None:
-    page.text(MARGIN, "MuscleSeed · body composition report", 40)
+def report_facts(study: Study, results: dict | None = None) -> list[tuple[str, str]]:
+    """The header's rows. The study date is the full date only for whoever uploaded the study (study_list
+    marks it), else its year (README, "Privacy policy for dates and subjects")."""
+    results = results if results is not None else study_results(study=study)
     subject = results["subject"]
     series = study.series.select_related("device").first()
     sex = {"M": "male", "F": "female"}.get(subject["sex"], "unknown")
@@ -143,16 +146,18 @@ def _header(page: Page, study: Study, results: dict) -> None:
     weight = f"{subject['weight_kg']:.1f} kg" if subject["weight_kg"] else "unknown"
     bmi = f"{subject['bmi']:.1f} kg/m²" if subject["bmi"] else "unknown"
     age = f"{study.subject.age_years} y" if study.subject.age_years is not None else "unknown"
+    return [
+        ("Pseudonym", results["pseudonym"]),
+        ("Study date", study_when(study)),
+        ("Device", series.device.display_name if series else "unknown"),
+        ("Subject", f"{sex}, age {age}, height {height}, weight {weight}, BMI {bmi}"),
+    ]
+
+
+def _header(page: Page, study: Study, results: dict) -> None:
+    page.text(MARGIN, "MuscleSeed · body composition report", 40)
     page.rule()
-    page.rows(
-        MARGIN,
-        [
-            ("Pseudonym", results["pseudonym"]),
-            ("Study date", str(study.study_date or "unknown")),
-            ("Device", series.device.display_name if series else "unknown"),
-            ("Subject", f"{sex}, age {age}, height {height}, weight {weight}, BMI {bmi}"),
-        ],
-    )
+    page.rows(MARGIN, report_facts(study, results))
     page.rule()
 
 

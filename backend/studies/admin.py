@@ -1,23 +1,57 @@
 from django.contrib import admin
 
-from .models import Device, Image, Series, Study, Subject
+from .models import Device, Image, Series, Study, Subject, SubjectChange
 
 
 @admin.register(Device)
 class DeviceAdmin(admin.ModelAdmin):
-    list_display = ["display_name", "key", "created_at"]
+    list_display = ["display_name", "key", "created_by", "created_at"]
     search_fields = ["display_name", "key"]
+    readonly_fields = ["created_by", "created_at"]
+
+
+class SubjectChangeInline(admin.TabularInline):
+    """The record of demographic changes: read-only, never edited or deleted here."""
+
+    model = SubjectChange
+    fields = ["changed_at", "changed_by", "source", "field", "old_value", "new_value"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Subject)
 class SubjectAdmin(admin.ModelAdmin):
     list_display = ["pseudonym", "sex", "age_years", "height_m", "weight_kg", "split"]
     list_filter = ["split", "sex"]
+    exclude = ["patient_link"]
+    inlines = [SubjectChangeInline]
+
+
+@admin.register(SubjectChange)
+class SubjectChangeAdmin(admin.ModelAdmin):
+    list_display = ["changed_at", "subject", "field", "old_value", "new_value", "changed_by", "source"]
+    list_filter = ["source", "field"]
+    search_fields = ["subject__pseudonym", "changed_by__username"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Study)
 class StudyAdmin(admin.ModelAdmin):
-    list_display = ["id", "subject", "study_date", "uploaded_by", "created_at"]
+    # The full study date is for the uploading clinician only (README, "Privacy policy for dates and subjects").
+    list_display = ["id", "subject", "study_year", "uploaded_by", "created_at"]
+    exclude = ["study_date"]
 
 
 @admin.register(Series)

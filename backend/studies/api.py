@@ -18,7 +18,7 @@ from .services import series_level_mark, subject_update_body, upload_ingest
 from .thumbnails import image_thumbnail_ensure
 
 UPLOAD_ROLES = (CLINICIAN, ML_LEAD, ADMIN)
-SUBJECT_EDITORS = (CLINICIAN, ADMIN)  # clinicians: the subjects of studies they uploaded
+SUBJECT_EDITORS = (CLINICIAN, ADMIN)  # clinicians: subjects whose every image they see (services)
 LEVEL_MARKERS = (CLINICIAN, LABELLER, ADMIN)
 
 
@@ -141,14 +141,15 @@ class SubjectUpdateApi(APIView):
         request=serializers.SubjectUpdateInput,
         responses=serializers.StudyDetailOutput,
         description="Enter or correct the subject's sex, height (m) and weight (kg); its measurements "
-        "(SMI, BMI, flags) are recomputed.",
+        "(SMI, BMI, flags) are recomputed and each change is recorded (who, when, old and new value). A clinician "
+        "may change only a subject whose every image they see: otherwise 403 subject_not_yours.",
     )
     def patch(self, request, pk: int):
         study = get_object_or_404(selectors.study_list(user=request.user), pk=pk)
         body = serializers.SubjectUpdateInput(data=request.data)
         body.is_valid(raise_exception=True)
         values = {"sex": None, "height_m": None, "weight_kg": None, **body.validated_data}
-        subject_update_body(subject=study.subject, **values)
+        subject_update_body(subject=study.subject, user=request.user, **values)
         study = selectors.study_list(user=request.user).prefetch_related("series__images", "series__device").get(pk=pk)
         return Response(serializers.StudyDetailOutput(study).data)
 

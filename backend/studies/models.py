@@ -19,6 +19,10 @@ class Device(models.Model):
     model_name = models.CharField(max_length=100)
     display_name = models.CharField(max_length=200)
     notes = models.TextField(blank=True)
+    # Devices are global (every role sees them): who first uploaded from this scanner is recorded.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -29,7 +33,9 @@ class Device(models.Model):
 
 
 class Subject(models.Model):
-    """A patient, known only by a pseudonym derived from a salted hash of the identifiers."""
+    """A patient as one uploader knows them: the pseudonym is a salted hash of the uploader and the patient's
+    identifiers, so another clinician's upload of the same identifiers makes a subject of its own (README,
+    "Privacy policy for dates and subjects"). Images join an existing subject only through its study's UID."""
 
     class Sex(models.TextChoices):
         MALE = "M", "Male"
@@ -37,6 +43,9 @@ class Subject(models.Model):
         UNKNOWN = "", "Unknown"
 
     pseudonym = models.CharField(max_length=32, unique=True)
+    # The salted hash of the patient's identifiers alone (never shown): an image may join this subject's
+    # studies only when it carries the same identifiers.
+    patient_link = models.CharField(max_length=32, db_index=True, blank=True)
     sex = models.CharField(max_length=1, choices=Sex.choices, blank=True)
     age_years = models.PositiveSmallIntegerField(null=True, blank=True)
     height_m = models.FloatField(null=True, blank=True)
@@ -46,6 +55,30 @@ class Subject(models.Model):
 
     def __str__(self) -> str:
         return self.pseudonym
+
+
+class SubjectChange(models.Model):
+    """One change of a subject's demographics: who, when, which field, the old and the new value."""
+
+    class Source(models.TextChoices):
+        EDIT = "edit", "Edited"
+        UPLOAD = "upload", "Filled in from an upload"
+
+    subject = models.ForeignKey(Subject, on_delete=models.CASCADE, related_name="changes")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    changed_at = models.DateTimeField(auto_now_add=True)
+    field = models.CharField(max_length=20)
+    old_value = models.CharField(max_length=40, blank=True)
+    new_value = models.CharField(max_length=40, blank=True)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.EDIT)
+
+    class Meta:
+        ordering = ["-changed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.subject} {self.field}: {self.old_value or '-'} -> {self.new_value or '-'}"
 
 
 class Study(models.Model):

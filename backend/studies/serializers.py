@@ -1,9 +1,14 @@
+from datetime import date
+
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.fields import id_field
 
 from .models import Device, Image, Series, Study
-from .selectors import image_order_key
+from .selectors import image_order_key, study_date_shown
+
+_STUDY_DATE_HELP = "The full study date, for whoever uploaded the study only; null for everyone else (see study_year)."
 
 
 class DeviceOutput(serializers.ModelSerializer):
@@ -67,7 +72,18 @@ class SeriesOutput(serializers.ModelSerializer):
         ]
 
 
-class StudyListOutput(serializers.ModelSerializer):
+class StudyDateFields(serializers.Serializer):
+    """study_date for the study's uploader, study_year for everyone (README, privacy policy for dates)."""
+
+    study_date = serializers.SerializerMethodField()
+    study_year = serializers.IntegerField(allow_null=True, read_only=True)
+
+    @extend_schema_field(serializers.DateField(allow_null=True, help_text=_STUDY_DATE_HELP))
+    def get_study_date(self, study) -> date | None:
+        return study_date_shown(study)
+
+
+class StudyListOutput(StudyDateFields, serializers.ModelSerializer):
     pseudonym = serializers.CharField(source="subject.pseudonym")
     device = serializers.SerializerMethodField()
     series_count = serializers.IntegerField()
@@ -80,6 +96,7 @@ class StudyListOutput(serializers.ModelSerializer):
             "id",
             "pseudonym",
             "study_date",
+            "study_year",
             "device",
             "series_count",
             "image_count",
@@ -92,7 +109,7 @@ class StudyListOutput(serializers.ModelSerializer):
         return {"id": series.device.id, "display_name": series.device.display_name} if series else None
 
 
-class StudyDetailOutput(serializers.ModelSerializer):
+class StudyDetailOutput(StudyDateFields, serializers.ModelSerializer):
     pseudonym = serializers.CharField(source="subject.pseudonym")
     sex = serializers.CharField(source="subject.sex")
     age_years = serializers.IntegerField(source="subject.age_years", allow_null=True)
@@ -112,6 +129,7 @@ class StudyDetailOutput(serializers.ModelSerializer):
             "height_m",
             "weight_kg",
             "study_date",
+            "study_year",
             "split",
             "device",
             "series",

@@ -15,7 +15,9 @@ from jobs.services import job_create_or_join
 from . import storage
 from .dicomio import IngestRejected, Limits, ParsedCT, deidentify, iter_upload, pseudonym_for, read_ct, remap_uid
 from .dicomio.audit import stored_file_problems
-from .models import Device, Image, Series, Split, Study, Subject
+from .dicomio.deid import MAX_AGE_YEARS
+from .models import Device, Image, Series, Split, Study, Subject, SubjectChange
+from .selectors import subject_held_by
 
 logger = logging.getLogger(__name__)
 
@@ -113,11 +115,12 @@ def image_ingest(*, parsed: ParsedCT, filename: str, user) -> FileOutcome:
     """Store one validated slice: de-identified DICOM and int16 HU on disk, rows in one transaction."""
     salt = _salt()
     sop_uid = remap_uid(parsed.sop_instance_uid, salt)
-    pseudonym = pseudonym_for(parsed.subject_key, salt)
+    link = pseudonym_for(parsed.subject_key, salt)
     existing = Image.objects.filter(sop_uid=sop_uid).select_related("series__study__subject", "device").first()
     if existing is not None:
-        _check_image_collision(existing, parsed=parsed, salt=salt, pseudonym=pseudonym, filename=filename)
+        _check_image_collision(existing, parsed=parsed, salt=salt, link=link, filename=filename)
         return _duplicate(filename, existing)
+    pseudonym = _subject_pseudonym(parsed=parsed, salt=salt, link=link, user=user, filename=filename)
     deidentified = _deidentified(parsed, salt, pseudonym, filename)
     stem = storage.new_image_stem(sop_uid)
     dicom_path, hu_path = f"{stem}.dcm", f"{stem}.hu.npy"
@@ -130,6 +133,7 @@ def image_ingest(*, parsed: ParsedCT, filename: str, user) -> FileOutcome:
                 salt=salt,
                 sop_uid=sop_uid,
                 pseudonym=pseudonym,
+                link=link,
                 user=user,
                 filename=filename,
                 dicom_path=dicom_path,
@@ -141,7 +145,7 @@ def image_ingest(*, parsed: ParsedCT, filename: str, user) -> FileOutcome:
         existing = Image.objects.filter(sop_uid=sop_uid).select_related("series__study__subject", "device").first()
         if existing is None:
             raise
-        _check_image_collision(existing, parsed=parsed, salt=salt, pseudonym=pseudonym, filename=filename)
+        _check_image_collision(existing, parsed=parsed, salt=salt, link=link, filename=filename)
         return _duplicate(filename, existing)
     except BaseException:
         storage.remove_quietly(dicom_path, hu_path)
@@ -154,6 +158,28 @@ def image_ingest(*, parsed: ParsedCT, filename: str, user) -> FileOutcome:
         image_id=image.id,
         device=image.device.display_name,
     )
+
+
+def _subject_pseudonym(*, parsed: ParsedCT, salt: bytes, link: str, user, filename: str) -> str:
+    """The pseudonym of the subject this image belongs to. An image joins a stored study (and its subject)
+    only when it carries the same patient's identifiers; otherwise its subject is the uploader's own."""
+    study = Study.objects.filter(study_uid=remap_uid(parsed.study_instance_uid, salt)).select_related("subject")
+    stored = study.first()
+    if stored is not None:
+        if stored.subject.patient_link != link:
+            raise _collision(filename, "Study Instance UID", parsed.study_instance_uid)
+        return stored.subject.pseudonym
+    if user is None:  # commands (seed_demo) have no uploader: the patient's identifiers alone
+        return link
+    scoped = pseudonym_for(parsed.subject_key, salt, scope=f"user:{user.pk}")
+    if not Subject.objects.filter(pseudonym=scoped).exists() and _legacy_subject_is_theirs(link, user):
+        return link  # their subject from before per-uploader pseudonyms: keep adding to it
+    return scoped
+
+
+def _legacy_subject_is_theirs(link: str, user) -> bool:
+    images = Image.objects.filter(series__study__subject__pseudonym=link)
+    return images.exists() and not images.exclude(uploaded_by=user).exists()
 
 
 def _deidentified(parsed: ParsedCT, salt: bytes, pseudonym: str, filename: str) -> bytes:
@@ -179,9 +205,9 @@ def _collision(filename: str, what: str, uid: str) -> IngestRejected:
     return IngestRejected(filename, reason, "uid_collision")
 
 
-def _check_image_collision(existing: Image, *, parsed: ParsedCT, salt: bytes, pseudonym: str, filename: str) -> None:
+def _check_image_collision(existing: Image, *, parsed: ParsedCT, salt: bytes, link: str, filename: str) -> None:
     """The same SOP instance again is a duplicate only when it is the same patient's, in the same series."""
-    if existing.series.study.subject.pseudonym != pseudonym:
+    if existing.series.study.subject.patient_link != link:
         raise _collision(filename, "SOP Instance UID", parsed.sop_instance_uid)
     if existing.series.series_uid != remap_uid(parsed.series_instance_uid, salt):
         reason = f"its SOP Instance UID ({parsed.sop_instance_uid}) is already stored in another series"
@@ -202,15 +228,16 @@ def _duplicate(filename: str, image: Image) -> FileOutcome:
 
 
 def _image_rows_create(
-    *, parsed: ParsedCT, salt: bytes, sop_uid: str, pseudonym: str, user, filename: str, **files
+    *, parsed: ParsedCT, salt: bytes, sop_uid: str, pseudonym: str, link: str, user, filename: str, **files
 ) -> Image:
     device = device_register(
         manufacturer=parsed.manufacturer,
         model_name=parsed.model_name,
         key=parsed.device_key,
         display_name=parsed.device_display,
+        user=user,
     )
-    subject = subject_get_or_create(pseudonym=pseudonym, parsed=parsed)
+    subject = subject_get_or_create(pseudonym=pseudonym, link=link, parsed=parsed, user=user)
     study, _ = Study.objects.get_or_create(
         study_uid=remap_uid(parsed.study_instance_uid, salt),
         defaults={
@@ -255,14 +282,16 @@ def _image_rows_create(
     )
 
 
-def device_register(*, manufacturer: str, model_name: str, key: str, display_name: str) -> Device:
-    """The device with this normalised key (read_ct normalises key and display name), created at first sight."""
+def device_register(*, manufacturer: str, model_name: str, key: str, display_name: str, user=None) -> Device:
+    """The device with this normalised key (read_ct normalises key and display name and refuses names with
+    other characters or longer than it allows), created at first sight and recording who created it."""
     device, _ = Device.objects.get_or_create(
         key=key,
         defaults={
             "manufacturer": manufacturer[:100],
             "model_name": model_name[:100],
             "display_name": display_name[:200],
+            "created_by": user,
         },
     )
     return device
@@ -275,37 +304,73 @@ def split_for_new_subject() -> str:
     return Split.TEST if Subject.objects.count() % period == period - 1 else Split.TRAIN
 
 
-def subject_get_or_create(*, pseudonym: str, parsed: ParsedCT) -> Subject:
+def subject_get_or_create(*, pseudonym: str, link: str, parsed: ParsedCT, user=None) -> Subject:
+    """The subject, made at first sight; a later upload fills in what it lacks (recorded), but only from
+    someone who sees all of its images: a second clinician's slices never change the first one's numbers."""
     known = {
         "sex": parsed.patient_sex,
-        "age_years": None if parsed.patient_age_years is None else min(parsed.patient_age_years, 90),
+        "age_years": None if parsed.patient_age_years is None else min(parsed.patient_age_years, MAX_AGE_YEARS),
         "height_m": parsed.patient_height_m,
         "weight_kg": parsed.patient_weight_kg,
     }
     subject, created = Subject.objects.get_or_create(
-        pseudonym=pseudonym, defaults={"split": split_for_new_subject(), **known}
+        pseudonym=pseudonym, defaults={"split": split_for_new_subject(), "patient_link": link, **known}
     )
-    if not created:
+    if not created and subject_held_by(subject=subject, user=user):
         missing = {k: v for k, v in known.items() if v not in (None, "") and getattr(subject, k) in (None, "")}
-        if missing:
-            Subject.objects.filter(pk=subject.pk).update(**missing)
+        changed = _demographics_set(subject, missing, user=user, source=SubjectChange.Source.UPLOAD)
+        if changed:
+            subject.save(update_fields=changed)
     return subject
 
 
 def subject_update_body(
-    *, subject: Subject, sex: str | None, height_m: float | None, weight_kg: float | None
+    *, subject: Subject, user, sex: str | None, height_m: float | None, weight_kg: float | None
 ) -> Subject:
-    """Clinicians correct sex, height and weight where DICOM lacks them; the measurements that depend on
-    them (SMI, BMI, flags) are recomputed by the hooks later apps registered, in the same transaction."""
+    """Clinicians correct sex, height and weight where DICOM lacks them, on subjects whose every image they
+    see; each change is recorded. The measurements that depend on them (SMI, BMI, flags) are recomputed by
+    the hooks later apps registered, in the same transaction."""
     from .hooks import run_after_subject_update
 
-    for field, value in (("sex", sex), ("height_m", height_m), ("weight_kg", weight_kg)):
-        if value is not None:
-            setattr(subject, field, value)
+    if not subject_held_by(subject=subject, user=user):
+        raise ApplicationError(
+            "This subject has images you did not upload (another clinician's study): only a clinician who sees "
+            "all of its images, or an administrator, may change its sex, height or weight.",
+            code="subject_not_yours",
+            http_status=403,
+        )
+    wanted = {k: v for k, v in (("sex", sex), ("height_m", height_m), ("weight_kg", weight_kg)) if v is not None}
     with transaction.atomic():
-        subject.save(update_fields=["sex", "height_m", "weight_kg"])
+        subject = Subject.objects.select_for_update().get(pk=subject.pk)
+        changed = _demographics_set(subject, wanted, user=user, source=SubjectChange.Source.EDIT)
+        if changed:
+            subject.save(update_fields=changed)
         run_after_subject_update(subject_id=subject.pk)
     return subject
+
+
+def _demographics_set(subject: Subject, values: dict, *, user, source: str) -> list[str]:
+    """Set `values` on `subject` (not saved) and record each that changes; the changed fields."""
+    changes = [
+        SubjectChange(
+            subject=subject,
+            changed_by=user,
+            field=field,
+            old_value=_as_text(getattr(subject, field)),
+            new_value=_as_text(value),
+            source=source,
+        )
+        for field, value in values.items()
+        if getattr(subject, field) != value
+    ]
+    for change in changes:
+        setattr(subject, change.field, values[change.field])
+    SubjectChange.objects.bulk_create(changes)
+    return [change.field for change in changes]
+
+
+def _as_text(value) -> str:
+    return "" if value in (None, "") else str(value)
 
 
 def series_level_mark(*, series: Series, image: Image | None, user) -> Series:

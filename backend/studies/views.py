@@ -35,6 +35,7 @@ def study_list_page(request):
         first = next(iter(study.series.all()), None)
         study.device_display = first.device.display_name if first else "—"
         study.pseudonym = study.subject.pseudonym
+        study.when = selectors.study_when(study)
     return render(request, "studies/study_list.html", {"studies": studies})
 
 
@@ -47,7 +48,8 @@ def study_detail_page(request, pk: int):
         "study": study,
         "study_data": data,
         "height_cm": round(study.subject.height_m * 100, 1) if study.subject.height_m else None,
-        "can_edit_subject": has_role(request.user, *SUBJECT_EDITORS),  # a clinician sees only their studies
+        "can_edit_subject": has_role(request.user, *SUBJECT_EDITORS)
+        and selectors.subject_held_by(subject=study.subject, user=request.user),
         "can_mark_level": has_role(request.user, *LEVEL_MARKERS),
     }
     return render(request, "studies/study_detail.html", context)

@@ -47,12 +47,13 @@ def test_age_range_is_inclusive_at_both_ends(cohort):
     narrows({"age_min": low, "age_max": low}, lambda row: row["age_years"] == low)
 
 
-def test_study_date_range_is_inclusive(cohort):
+def test_study_year_range_is_inclusive(cohort):
     image = Image.objects.select_related("series").get(pk=cohort.model_only[0])
-    Study.objects.update(study_date=dt.date(2020, 1, 1))
-    Study.objects.filter(pk=image.series.study_id).update(study_date=dt.date(2023, 6, 30))
-    narrows({"date_from": "2023-06-30"}, lambda row: row["study_date"] == dt.date(2023, 6, 30))
-    narrows({"date_to": "2022-12-31"}, lambda row: row["study_date"] == dt.date(2020, 1, 1))
+    Study.objects.update(study_date=dt.date(2020, 1, 1), study_year=2020)
+    Study.objects.filter(pk=image.series.study_id).update(study_date=dt.date(2023, 6, 30), study_year=2023)
+    narrows({"year_from": 2023}, lambda row: row["study_year"] == 2023)
+    narrows({"year_to": 2022}, lambda row: row["study_year"] == 2020)
+    narrows({"year_from": 2020, "year_to": 2020}, lambda row: row["study_year"] == 2020)
 
 
 def test_split_keeps_that_split(cohort):
@@ -125,10 +126,19 @@ def test_repeated_device_parameters_mean_any_of_them(cohort, client_for):
     [
         ("age_min=60&age_max=40", "age_max"),
         ("sex=X", "sex"),
-        ("date_from=2024-13-01", "date_from"),
+        ("year_from=2024&year_to=2020", "year_to"),
+        ("year_from=20x4", "year_from"),
+        ("date_from=2024-03-01", "date_from"),  # study dates are years outside the uploader: no day filter
+        ("date_to=2024-03-01", "date_to"),
         ("device=a", "device"),
     ],
 )
 def test_a_bad_filter_is_refused_naming_the_field(cohort, client_for, query, field):
     response = client_for("researcher").get(f"/api/cohorts/preview?{query}")
     assert response.status_code == 400 and field in response.json()
+
+
+def test_a_study_date_filter_is_refused_saying_to_filter_by_year(cohort, client_for):
+    response = client_for("researcher").get("/api/cohorts/preview?date_from=2003-04-17&date_to=2003-04-17")
+    assert response.status_code == 400
+    assert "year_from" in response.json()["date_from"][0]

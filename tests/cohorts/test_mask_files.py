@@ -57,3 +57,12 @@ def test_the_overlay_is_grey_outside_the_mask(slice_and_labels):
     assert (outside[:, 0] == outside[:, 1]).all() and (outside[:, 1] == outside[:, 2]).all()
     liver = overlay[labels == 2].astype(int)
     assert (liver[:, 2] > liver[:, 0]).mean() > 0.95  # liver tinted blue
+
+
+def test_a_seg_gives_an_age_over_89_as_90_and_the_study_date_as_its_year(slice_and_labels):
+    source, labels = slice_and_labels
+    stored = source.copy()
+    stored.PatientAge, stored.StudyDate = "095Y", "20240115"  # as a file stored before ages were capped
+    seg = pydicom.dcmread(io.BytesIO(seg_bytes(stored, labels, source=MaskSource("annotation"), software="test")))
+    assert (seg.PatientAge, seg.StudyDate) == ("090Y", "20240101")
+    assert stored.PatientAge == "095Y"  # the caller's dataset is left as it was

@@ -44,7 +44,7 @@ def test_a_subject_update_recomputes_through_the_hook(study, clinician):
     from measurements.models import Measurement
     from studies.services import subject_update_body
 
-    subject_update_body(subject=study.subject, sex="F", height_m=1.6, weight_kg=None)
+    subject_update_body(subject=study.subject, user=clinician, sex="F", height_m=1.6, weight_kg=None)
     for measurement in Measurement.objects.filter(image__series__study=study):
         assert measurement.values["sex"] == "F"
         assert measurement.smi_cm2_m2 == pytest.approx(measurement.sma_cm2 / 1.6**2)

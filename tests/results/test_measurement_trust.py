@@ -29,7 +29,7 @@ def test_a_model_never_evaluated_on_the_device_is_unverified_in_the_api(clinicia
 
 
 def test_an_unverified_flag_is_shown_but_is_not_a_finding(clinician, study):
-    subject_update_body(subject=study.subject, sex="M", height_m=1.9, weight_kg=None)
+    subject_update_body(subject=study.subject, user=clinician, sex="M", height_m=1.9, weight_kg=None)
     image = slices(study)[0]
     sarcopenia = shown(clinician, study, image)["flags"]["sarcopenia"]
     assert sarcopenia["known"] is True and sarcopenia["finding"] is False

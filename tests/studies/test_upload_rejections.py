@@ -7,7 +7,7 @@ from studies import storage
 from studies.dicomio import find_identifying
 from studies.models import Image
 from tests.studies import corpus
-from tests.studies.uploads import named_upload
+from tests.studies.uploads import bytes_upload, named_upload
 
 
 @pytest.fixture(scope="module")
@@ -57,3 +57,41 @@ def test_no_stored_file_keeps_an_identifying_attribute(client_for, ct_dir, tmp_p
         assert find_identifying(content) == [], image.dicom_path
         for leak in leaks:
             assert leak.encode() not in content, (leak, image.dicom_path)
+
+
+def test_a_scanner_name_with_markup_or_past_64_characters_is_refused_and_no_device_is_made(client_for, ct_dir):
+    import io
+
+    import pydicom
+
+    from studies.models import Device
+
+    clinician = client_for("clinician")
+    for field, value in (
+        ("ManufacturerModelName", "<img src=x onerror=alert(1)>"),
+        ("Manufacturer", "A" * 65),
+        ("ManufacturerModelName", "Scanner\nof Dr. Smith"),
+    ):
+        ds = pydicom.dcmread(ct_dir / "ge-lightspeed-liver-3slice" / "01.dcm")
+        setattr(ds, field, value)
+        buffer = io.BytesIO()
+        ds.save_as(buffer)
+        response = clinician.post(
+            "/api/studies/", {"files": [bytes_upload("odd-scanner.dcm", buffer.getvalue())]}, format="multipart"
+        )
+        assert response.status_code == 422, response.json()
+        result = response.json()["results"][0]
+        assert result["code"] == "bad_device_name" and field in result["reason"]
+    assert not Device.objects.exists()
+
+
+def test_a_new_device_records_who_created_it(client_for, ct_dir):
+    from studies.models import Device
+
+    clinician = client_for("clinician")
+    response = clinician.post(
+        "/api/studies/", {"files": [named_upload(ct_dir / "ge-lightspeed-liver-3slice" / "01.dcm")]}, format="multipart"
+    )
+    assert response.status_code == 201
+    device = Device.objects.get()
+    assert device.created_by == clinician.user and device.display_name == "GE LightSpeed Ultra"

@@ -9,7 +9,7 @@ from pydicom.dataelem import DataElement
 from pydicom.dataset import Dataset
 from pydicom.uid import UID
 
-from .deid import ALLOWED_KEYWORDS
+from .deid import ALLOWED_KEYWORDS, MAX_AGE_YEARS
 from .identity import PSEUDONYM_PATTERN
 from .parsed import ParsedCT
 
@@ -166,6 +166,11 @@ def _walk(ds: Dataset) -> Iterator[DataElement]:
                 yield from _walk(item)
 
 
+def _age_within_cap(value) -> bool:
+    text = str(value or "")
+    return not (text.endswith("Y") and text[:-1].isdigit() and int(text[:-1]) > MAX_AGE_YEARS)
+
+
 def _element_problems(element: DataElement) -> list[str]:
     if element.tag.is_private:
         return [f"private tag {element.tag}"]
@@ -174,6 +179,8 @@ def _element_problems(element: DataElement) -> list[str]:
         return []
     if keyword == "StudyDate":
         return [] if element.value in ("", None) or _YEAR_ONLY.fullmatch(str(element.value)) else ["full StudyDate"]
+    if keyword == "PatientAge":
+        return [] if _age_within_cap(element.value) else ["PatientAge over 90 (ages over 89 are written as 090Y)"]
     if keyword in IDENTIFYING_KEYWORDS and element.value not in ("", None):
         return [f"{keyword} has a value"]
     if keyword not in ALLOWED_KEYWORDS:

@@ -5,8 +5,9 @@ so anything unforeseen (private tags, free text, sequences, overlays, curves) is
 Choices, for reviewers:
 - StudyDate keeps only the year (written as YYYY0101): cohorts filter by year; other dates and all times
   are dropped. LongitudinalTemporalInformationModified says so.
-- PatientAge is written from the parsed age (from PatientAge, or BirthDate and StudyDate); the birth date
-  itself never leaves. PatientSize and PatientWeight are kept (SMI and BMI need them).
+- PatientAge is written from the parsed age (from PatientAge, or BirthDate and StudyDate), ages over 89 as
+  090Y (90 or over: HIPAA Safe Harbor groups them), as the database does; the birth date itself never
+  leaves. PatientSize and PatientWeight are kept (SMI and BMI need them).
 - Study, series, SOP instance and frame-of-reference UIDs are remapped with remap_uid (keyed HMAC), so one
   upload's images stay linked and a re-upload maps to the same UIDs.
 - Pixel data are stored as what the pixels are: the decoded stored values, written uncompressed (Explicit VR
@@ -37,6 +38,7 @@ DEIDENTIFICATION_METHOD: tuple[str, ...] = (
     "dates reduced to year",
     "pixel data re-encoded uncompressed",
 )
+MAX_AGE_YEARS = 90  # older ages are identifying: stored, shown and exported as 90 (meaning 90 or over)
 IMPLEMENTATION_CLASS_UID = "2.25." + str(uuid.uuid5(uuid.NAMESPACE_DNS, "dicom.muscleseed.invalid").int)
 IMPLEMENTATION_VERSION_NAME = "MUSCLESEED_1"
 
@@ -113,7 +115,7 @@ def _write_patient(ds: Dataset, parsed: ParsedCT, pseudonym: str) -> None:
     ds.PatientID = pseudonym
     ds.PatientSex = parsed.patient_sex
     if parsed.patient_age_years is not None:
-        ds.PatientAge = f"{min(parsed.patient_age_years, 999):03d}Y"
+        ds.PatientAge = f"{min(parsed.patient_age_years, MAX_AGE_YEARS):03d}Y"  # 090Y stands for 90 or over
     if parsed.patient_height_m is not None:
         ds.PatientSize = f"{parsed.patient_height_m:.3f}"
     if parsed.patient_weight_kg is not None:

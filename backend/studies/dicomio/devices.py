@@ -3,6 +3,10 @@
 import re
 
 UNKNOWN = "unknown"
+# A device is global: its name is shown to every role. Plain scanner names only (letters and digits in any
+# script, spaces and a little punctuation), at most DEVICE_NAME_MAX characters each for maker and model.
+DEVICE_NAME_MAX = 64
+DEVICE_NAME_PUNCTUATION = frozenset(" .,-_+/()&:'#")
 
 # Corporate suffixes that vary between software versions of the same vendor ("GE MEDICAL SYSTEMS",
 # "GE Healthcare"); stripped repeatedly from the end, longest first.
@@ -46,6 +50,18 @@ def _strip_suffixes(maker: str) -> str:
 
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.lower()).strip("_")
+
+
+def device_name_problem(value: str) -> str | None:
+    """Why `value` (a Manufacturer or ManufacturerModelName) cannot name a device, or None when it can."""
+    if len(value) > DEVICE_NAME_MAX:
+        return f"is {len(value)} characters long (at most {DEVICE_NAME_MAX})"
+    odd = sorted({ch for ch in value if not (ch.isalnum() or ch in DEVICE_NAME_PUNCTUATION)})
+    if odd:
+        shown = ", ".join(repr(ch) for ch in odd[:5])
+        allowed = "letters, digits, spaces and .,-_+/()&:'#"
+        return f"has characters a scanner name does not use ({shown}); allowed: {allowed}"
+    return None
 
 
 def normalise_device(manufacturer: str, model: str) -> tuple[str, str]:

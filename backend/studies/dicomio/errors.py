@@ -40,6 +40,7 @@ REJECTION_CODES: frozenset[str] = frozenset(
         "missing_spacing",
         "missing_rescale",
         "bad_rescale",
+        "bad_device_name",
         "not_axial",
         "oblique",
         "bad_orientation",

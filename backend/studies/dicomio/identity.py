@@ -20,15 +20,19 @@ def _mac(salt: bytes, purpose: bytes, value: str) -> bytes:
     return hmac.new(salt, purpose + b"\x00" + value.encode("utf-8"), hashlib.sha256).digest()
 
 
-def pseudonym_for(patient_key: str, salt: bytes) -> str:
-    """``'MS-'`` + 10 base32 characters (50 bits) derived from the patient key.
+def pseudonym_for(patient_key: str, salt: bytes, scope: str = "") -> str:
+    """``'MS-'`` + 10 base32 characters (50 bits) derived from the patient key (and the uploader's scope).
 
     A subject with no patient ID is keyed by its study: pass ``ParsedCT.subject_key``, which is
-    ``'study:<StudyInstanceUID>'`` in that case.
+    ``'study:<StudyInstanceUID>'`` in that case. With a ``scope`` (ingest passes the uploader), the same
+    identifiers give each uploader a different pseudonym, so nobody can compute another uploader's.
     """
     if not patient_key:
         raise ValueError("empty patient key: pass 'study:<StudyInstanceUID>' (ParsedCT.subject_key)")
-    digest = _mac(salt, b"pseudonym", patient_key)
+    if scope:
+        digest = _mac(salt, b"pseudonym-scoped", f"{len(scope)}:{scope}{patient_key}")
+    else:
+        digest = _mac(salt, b"pseudonym", patient_key)
     return PSEUDONYM_PREFIX + base64.b32encode(digest).decode("ascii")[:10]
 
 

@@ -14,6 +14,7 @@ from segmentation.orientation import OrientationError, Reorientation, reorientat
 
 from . import parsed, pixels, sniff
 from .deid import COPIED_KEYWORDS
+from .devices import device_name_problem
 from .errors import IngestRejected
 from .limits import Limits
 from .parsed import ParsedCT, text
@@ -59,6 +60,7 @@ def _read_ct(data: bytes, filename: str, limits: Limits) -> ParsedCT:
     ds = _parse(data, filename)
     _check_kind(ds, filename)
     _check_copied_readable(ds, filename)
+    _check_device_names(ds, filename)
     rows, cols = pixels.check_pixel_module(ds, filename, limits)
     syntax = pixels.transfer_syntax(ds)
     pixels.check_transfer_syntax(syntax, filename)
@@ -79,6 +81,14 @@ def _read_ct(data: bytes, filename: str, limits: Limits) -> ParsedCT:
         digest=digest,
         reorientation=reorientation,
     )
+
+
+def _check_device_names(ds: Dataset, filename: str) -> None:
+    for keyword in ("Manufacturer", "ManufacturerModelName"):
+        problem = device_name_problem(text(ds, keyword))
+        if problem:
+            reason = f"its {keyword} {problem}: devices are shared by every user, so names are kept plain"
+            raise IngestRejected(filename, reason, "bad_device_name")
 
 
 def _reorientation(ds: Dataset, filename: str) -> Reorientation:

@@ -29,8 +29,8 @@ test("a number that is not a whole number is dropped rather than sent", () => {
 });
 
 test("the query string repeats list keys and round-trips through entries", () => {
-  const filters = { device: [1, 3], sex: "M", date_from: "2024-01-01" };
-  assert.equal(queryString(filters), "device=1&device=3&sex=M&date_from=2024-01-01");
+  const filters = { device: [1, 3], sex: "M", year_from: 2024 };
+  assert.equal(queryString(filters), "device=1&device=3&sex=M&year_from=2024");
   assert.deepEqual(filtersFromEntries(filterEntries(filters)), filters);
   assert.equal(queryString({}), "");
 });

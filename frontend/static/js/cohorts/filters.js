@@ -9,14 +9,14 @@
 //   sameFilters(a, b)                 -> true when both select the same cohort
 
 export const LIST_KEYS = Object.freeze(["device", "model_version"]);
-const NUMBER_KEYS = new Set(["age_min", "age_max"]);
+const NUMBER_KEYS = new Set(["age_min", "age_max", "year_from", "year_to"]);
 export const FILTER_KEYS = Object.freeze([
   "device",
   "sex",
   "age_min",
   "age_max",
-  "date_from",
-  "date_to",
+  "year_from",
+  "year_to",
   "split",
   "level",
   "source",
@@ -86,7 +86,7 @@ export function describeFilters(filters = {}, options = {}) {
     SEX_WORDS[filters.sex],
     ageWords(filters.age_min, filters.age_max),
     filters.device?.length ? nameList(filters.device, options.devices) : "",
-    filters.date_from || filters.date_to ? `studies ${filters.date_from ?? "…"} to ${filters.date_to ?? "…"}` : "",
+    filters.year_from || filters.year_to ? `studies ${filters.year_from ?? "…"} to ${filters.year_to ?? "…"}` : "",
     filters.split ? `${filters.split} split` : "",
     filters.level === "L3" ? "marked L3 slices" : "",
     SOURCE_WORDS[filters.source],
