@@ -6,7 +6,7 @@
 The headline protocol of benchmarks/engine.py (device B, train subjects 0..K-1, test subjects 1000..1009,
 fine-tune lr 1e-3 cosine, 10 epochs, validation on the K images themselves as in the product), once per
 seed: the muscle Dice with flip averaging (the product's prediction) on the 10 test images, the median SMA
-error, and the epoch the muscle-first selection kept. Writes benchmarks/results/finetune-seeds.json.
+error, and the epoch the muscle-first selection kept. Writes benchmarks/results/finetune-seeds-kK.json.
 """
 
 from __future__ import annotations
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> dict:
         "dice_flip_mean": float(np.mean(dice)), "dice_flip_sd": float(np.std(dice)),
         "dice_flip_range": [float(min(dice)), float(max(dice))],
     }  # fmt: skip
-    (RESULTS / "finetune-seeds.json").write_text(json.dumps(report, indent=1) + "\n")
+    (RESULTS / f"finetune-seeds-k{args.k}.json").write_text(json.dumps(report, indent=1) + "\n")
     print(json.dumps({k: v for k, v in report.items() if k != "rows"}))
     return report
 

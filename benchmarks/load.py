@@ -223,18 +223,13 @@ def main() -> None:
 
 def seed(work: Path, *, labellers: int, researchers: int) -> dict:
     """Phantom CT through the real ingest, accepted masks on a few (the export's cohort), users with tokens."""
-    import numpy as np
-    from django.conf import settings
     from django.contrib.auth.models import User
-    from django.core.files.uploadedfile import SimpleUploadedFile
     from rest_framework.authtoken.models import Token
 
     from accounts.roles import ensure_role_groups, user_set_role
-    from segmentation.cohort import write_cohort
-    from studies.dicomio import remap_uid
+    from annotations.services import annotation_import_accepted
+    from modelhub.services.phantom_cohort import phantom_cohort_ingest, phantom_cohort_write, phantom_labels
     from studies.models import Image
-    from studies.services import upload_ingest
-    from tests.modelhub.factories import accept
 
     ensure_role_groups()
     people = {}
@@ -243,13 +238,11 @@ def seed(work: Path, *, labellers: int, researchers: int) -> dict:
         user_set_role(user=people[role], role=role)
     exported = 6  # images with accepted masks: the researchers' cohort
     subjects = -(-(labellers + exported) // 4)
-    manifest = write_cohort(work / "cohort", subjects=subjects, devices=("A", "B", "C", "D"))
-    labels = np.load(work / "cohort" / "labels.npz")
     folder = work / "cohort"
-    uploads = [SimpleUploadedFile(Path(e["path"]).name, (folder / e["path"]).read_bytes()) for e in manifest["images"]]
-    upload_ingest(files=uploads, user=people["clinician"])
-    salt = settings.MUSCLESEED_DEID_SALT.encode()
-    sop_of = {remap_uid(e["sop_instance_uid"], salt): e["sop_instance_uid"] for e in manifest["images"]}
+    manifest = phantom_cohort_write(folder, subjects=subjects, devices=("A", "B", "C", "D"))
+    labels = phantom_labels(folder)
+    stored = phantom_cohort_ingest(folder, manifest, user=people["clinician"])
+    sop_of = {image.sop_uid: sop for sop, image in stored.items()}
     images = list(Image.objects.order_by("id"))
     tokens = []
     for n in range(labellers):
@@ -259,7 +252,8 @@ def seed(work: Path, *, labellers: int, researchers: int) -> dict:
         tokens.append({"token": Token.objects.create(user=user).key, "image_id": images[n].id, "size": size})
     export_devices = set()
     for image in images[labellers : labellers + exported]:
-        accept(image, labels[sop_of[image.sop_uid]], labeller=people["labeller"], reviewer=people["reviewer"])
+        mask = labels[sop_of[image.sop_uid]]
+        annotation_import_accepted(image=image, mask=mask, labeller=people["labeller"], reviewer=people["reviewer"])
         export_devices.add(image.device_id)
     researcher_tokens = []
     for n in range(researchers):

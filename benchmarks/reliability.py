@@ -82,12 +82,13 @@ def seed(stack: Stack) -> dict:
     from rest_framework.authtoken.models import Token
 
     from accounts.roles import ensure_role_groups, user_set_role
+    from annotations.services import annotation_import_accepted
     from config.celery import app
+    from modelhub.services.phantom_cohort import phantom_cohort_ingest, phantom_cohort_write, phantom_labels
     from modelhub.services.versions import model_version_import
     from segmentation.cohort import phantom_samples
     from segmentation.preprocess import PreprocessConfig
     from segmentation.train import TrainConfig, train
-    from tests.modelhub.factories import accept_all, phantom_cohort
 
     app.conf.task_always_eager = True  # ingest jobs run here, before any model exists: no inference yet
     ensure_role_groups()
@@ -95,8 +96,14 @@ def seed(stack: Stack) -> dict:
     for role in ("ml_lead", "labeller", "reviewer", "clinician"):
         users[role] = User.objects.create_user(username=f"faults-{role}", password="faults-password-1")
         user_set_role(user=users[role], role=role)
-    cohort = phantom_cohort(stack.work / "cohort", devices=("A", "B"), subjects=12, user=users["clinician"])
-    accept_all(cohort, labeller=users["labeller"], reviewer=users["reviewer"])
+    folder = stack.work / "cohort"
+    manifest = phantom_cohort_write(folder, subjects=12, devices=("A", "B"), matrix=96)
+    labels = phantom_labels(folder)
+    stored = phantom_cohort_ingest(folder, manifest, user=users["clinician"])
+    for sop, image in stored.items():
+        annotation_import_accepted(
+            image=image, mask=labels[sop], labeller=users["labeller"], reviewer=users["reviewer"]
+        )
     app.conf.task_always_eager = False
     path = stack.work / "tiny.pt"
     config = TrainConfig(
@@ -104,7 +111,7 @@ def seed(stack: Stack) -> dict:
     )
     train(phantom_samples("A", range(2), matrix=64), path, config)
     model_version_import(path=path, name="faults-base", activate=True)
-    return {"token": Token.objects.create(user=users["ml_lead"]).key, "users": users, "cohort": cohort}
+    return {"token": Token.objects.create(user=users["ml_lead"]).key, "users": users}
 
 
 def job_view(job_id: int) -> dict:

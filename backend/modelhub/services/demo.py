@@ -6,23 +6,17 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 from annotations.models import Annotation
 from annotations.selectors import label_set_get
 from annotations.services import annotation_import_accepted
 from jobs.models import Job
 from segmentation.base import NAME, WEIGHTS_DIR
-from segmentation.cohort import write_cohort
-from studies.dicomio import remap_uid
-from studies.models import Image
-from studies.services import upload_ingest
 
 from ..models import ModelVersion
 from .evaluation import evaluation_start
+from .phantom_cohort import phantom_cohort_ingest, phantom_cohort_write, phantom_image, phantom_labels
 from .training import training_start
 from .versions import model_version_import
 
@@ -38,8 +32,8 @@ class DemoPlan:
 
 
 def demo_seed(*, folder: Path, plan: DemoPlan, clinician: User, labeller: User, reviewer: User, ml_lead: User) -> dict:
-    manifest = _cohort(folder, plan)
-    _ingest(folder, manifest, clinician)
+    manifest = phantom_cohort_write(folder, subjects=plan.subjects, devices=plan.devices, level="L3")
+    phantom_cohort_ingest(folder, manifest, user=clinician)
     accepted = _accept_ground_truth(folder, manifest, plan, labeller, reviewer)
     base = _shipped_base(ml_lead)
     job = _transfer_job(manifest, plan, base, ml_lead) if base else None
@@ -51,31 +45,13 @@ def demo_seed(*, folder: Path, plan: DemoPlan, clinician: User, labeller: User, 
     }
 
 
-def _cohort(folder: Path, plan: DemoPlan) -> dict:
-    if not (folder / "manifest.json").exists():
-        write_cohort(folder, subjects=plan.subjects, devices=plan.devices, level="L3")
-    return json.loads((folder / "manifest.json").read_text())
-
-
-def _ingest(folder: Path, manifest: dict, user: User) -> None:
-    uploads = [SimpleUploadedFile(Path(e["path"]).name, (folder / e["path"]).read_bytes()) for e in manifest["images"]]
-    for start in range(0, len(uploads), 20):
-        upload_ingest(files=uploads[start : start + 20], user=user)
-
-
-def _image_for(entry: dict) -> Image | None:
-    return Image.objects.filter(
-        sop_uid=remap_uid(entry["sop_instance_uid"], settings.MUSCLESEED_DEID_SALT.encode())
-    ).first()
-
-
 def _accept_ground_truth(folder: Path, manifest: dict, plan: DemoPlan, labeller: User, reviewer: User) -> int:
-    labels = np.load(folder / "labels.npz")
+    labels = phantom_labels(folder)
     label_set = label_set_get()
     per_device: dict[int, int] = {}
     accepted = 0
     for entry in manifest["images"]:
-        image = _image_for(entry)
+        image = phantom_image(entry["sop_instance_uid"])
         if image is None or Annotation.objects.filter(image=image, label_set=label_set).exists():
             continue
         if image.split == "train":
@@ -115,7 +91,7 @@ def _shipped_base(ml_lead: User) -> ModelVersion | None:
 
 def _transfer_job(manifest: dict, plan: DemoPlan, base: ModelVersion, ml_lead: User) -> Job | None:
     entry = next((e for e in manifest["images"] if e["device"] == plan.transfer_device), None)
-    image = _image_for(entry) if entry else None
+    image = phantom_image(entry["sop_instance_uid"]) if entry else None
     if image is None:
         return None
     options = {"epochs": plan.transfer_epochs, "steps_per_epoch": plan.transfer_steps_per_epoch}
