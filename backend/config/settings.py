@@ -55,6 +55,7 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"  # what `make run` serves
 
 TEMPLATES = [
     {
@@ -129,6 +130,10 @@ STORAGES = {
 DATA_UPLOAD_MAX_NUMBER_FILES = env_int("UPLOAD_MAX_FILES", 1000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 MUSCLESEED_UPLOAD_MAX_FILE_MB = env_int("UPLOAD_MAX_FILE_MB", 64)
+# One upload request in total (declared or counted) and any body sent without credentials: refused by the
+# request guard (config/request_guard.py) before anything is read or stored.
+MUSCLESEED_UPLOAD_MAX_REQUEST_MB = env_int("UPLOAD_MAX_REQUEST_MB", 512)
+MUSCLESEED_ANONYMOUS_MAX_BODY_KB = env_int("ANONYMOUS_MAX_BODY_KB", 64)
 MUSCLESEED_ZIP_MAX_MEMBERS = env_int("UPLOAD_ZIP_MAX_MEMBERS", 5000)
 MUSCLESEED_ZIP_MAX_TOTAL_MB = env_int("UPLOAD_ZIP_MAX_TOTAL_MB", 4096)
 MUSCLESEED_DEID_SALT = secret_from_env_or_file("MUSCLESEED_DEID_SALT", VAR_DIR / "deid-salt")
