@@ -6,10 +6,32 @@ on the event loop while everyone else is answered; the guard refuses oversized a
 
 import os
 
-from django.core.asgi import get_asgi_application
+import django
+from asgiref.sync import sync_to_async
+from django.core.handlers.asgi import ASGIHandler
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-django_application = get_asgi_application()
+
+
+async def parts_in_threads(parts):
+    """A synchronous iterator of bytes as an asynchronous one, each part read in a worker thread."""
+    iterator = iter(parts)
+    next_part = sync_to_async(next, thread_sensitive=False)
+    while (part := await next_part(iterator, None)) is not None:
+        yield part
+
+
+class StreamingASGIHandler(ASGIHandler):
+    """Streams file downloads (exports, static files) part by part: Django would read them whole into memory."""
+
+    async def send_response(self, response, send):
+        if response.streaming and not response.is_async:
+            response.streaming_content = parts_in_threads(response.streaming_content)
+        await super().send_response(response, send)
+
+
+django.setup(set_prefix=False)
+django_application = StreamingASGIHandler()
 
 from config.request_guard import RequestGuard  # noqa: E402 - reads settings, after Django is set up
 

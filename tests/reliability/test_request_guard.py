@@ -98,3 +98,23 @@ def test_a_chunked_body_is_cut_off_where_it_passes_the_limit_and_the_application
     app, status, body, pulled = call({"Authorization": "Token abc", "Transfer-Encoding": "chunked"}, chunks=chunks)
     assert status == 413 and json.loads(body)["code"] == "request_too_large"
     assert app.disconnected and pulled == 2  # the application was told the client left, and stored nothing
+
+
+def test_a_file_download_is_sent_part_by_part_not_read_whole_first():
+    from django.http import StreamingHttpResponse
+
+    from config.asgi import StreamingASGIHandler
+
+    produced, produced_at_send = [], []
+
+    def parts():
+        for index in range(4):
+            produced.append(index)
+            yield b"x" * 1024
+
+    async def send(message):
+        if message["type"] == "http.response.body" and message.get("body"):
+            produced_at_send.append(len(produced))
+
+    asyncio.run(StreamingASGIHandler().send_response(StreamingHttpResponse(parts()), send))
+    assert produced_at_send == [1, 2, 3, 4]  # Django's own handler reads all four before sending the first
