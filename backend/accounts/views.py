@@ -1,4 +1,5 @@
 from axes.handlers.proxy import AxesProxyHandler
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
@@ -6,11 +7,11 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from .roles import user_roles
 from .services import api_token_rotate
+from .signin_limits import signin_attempt_refusal
 
 
 class MeOutput(serializers.Serializer):
@@ -26,16 +27,36 @@ class MeApi(APIView):
         return Response(MeOutput({"id": user.id, "username": user.username, "roles": sorted(user_roles(user))}).data)
 
 
-class LoginThrottle(AnonRateThrottle):
-    rate = "30/minute"
+class SignInView(auth_views.LoginView):
+    """The login page, refusing an address that tried too often or failed too often (any usernames)."""
+
+    template_name = "accounts/login.html"
+
+    def post(self, request, *args, **kwargs):
+        wait_s = signin_attempt_refusal(request=request)
+        if wait_s is not None:
+            context = {"wait_minutes": -(-wait_s // 60)}  # rounded up
+            response = render(request, "accounts/too_many_attempts.html", context, status=429)
+            response["Retry-After"] = str(wait_s)
+            return response
+        return super().post(request, *args, **kwargs)
 
 
 class TokenObtainApi(ObtainAuthToken):
-    """Exchange username and password for an API token (failures count toward the login lockout)."""
-
-    throttle_classes = [LoginThrottle]
+    """Exchange username and password for an API token (limited per address, as the login page is; failures
+    count toward the login lockout)."""
 
     def post(self, request, *args, **kwargs):
+        wait_s = signin_attempt_refusal(request=request)
+        if wait_s is not None:
+            return Response(
+                {
+                    "detail": f"Too many sign-in attempts from this address: try again in {wait_s} seconds.",
+                    "code": "too_many_attempts",
+                },
+                status=429,
+                headers={"Retry-After": str(wait_s)},
+            )
         credentials = {"username": str(request.data.get("username", ""))}
         if AxesProxyHandler.is_locked(request, credentials):
             return Response(

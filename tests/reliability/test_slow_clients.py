@@ -4,9 +4,7 @@ everyone else, and bodies that are too large or anonymous are refused before the
 Speed targets live in benchmarks/slow_clients.py; these tests assert behaviour, with generous bounds.
 """
 
-import os
 import socket
-import subprocess
 import threading
 import time
 import urllib.error
@@ -15,64 +13,16 @@ import urllib.request
 import pytest
 from rest_framework.authtoken.models import Token
 
-from tests.conftest import PROJECT_ROOT, require_postgresql
-from tests.integration.conftest import database_url
+from tests.reliability.served import served
 
 pytestmark = pytest.mark.slow
 BOUNDARY = "guardtestboundary"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(django_db_setup, django_db_blocker, tmp_path_factory):
-    """scripts/serve.sh on the test database; yields its port."""
-    with django_db_blocker.unblock():
-        require_postgresql("the served application shares the test database: needs PostgreSQL")
-        url = database_url()
-    var_dir = tmp_path_factory.mktemp("served")
-    port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": url,
-        "MUSCLESEED_VAR_DIR": str(var_dir),
-        "MEDIA_ROOT": str(var_dir / "media"),
-        "HOST": "127.0.0.1",
-        "PORT": str(port),
-        "SECURE_HTTPS": "0",
-        "DEBUG": "0",
-        "LOG_LEVEL": "WARNING",
-    }
-    log = open(var_dir / "server.log", "w+")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
-        ["bash", "scripts/serve.sh"], cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    try:
-        wait_until_answering(port, process, log)
+    with served(django_db_blocker, tmp_path_factory.mktemp("served")) as port:
         yield port
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
-
-
-def wait_until_answering(port: int, process, log) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=5):
-                return
-        except OSError:
-            time.sleep(0.3)
-    log.seek(0)
-    raise AssertionError(f"the server did not answer\n{log.read()[-3000:]}")
 
 
 @pytest.fixture
