@@ -5,10 +5,17 @@ tests/reliability/test_slow_clients.py runs the same through the real server pro
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 from config.request_guard import RequestGuard
 
 MIB = 1024 * 1024
+
+
+def run_async(coroutine):
+    """asyncio.run in a thread of its own: Playwright's tests leave an event loop running in this one."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 class Recorder:
@@ -50,7 +57,7 @@ def call(headers: dict, chunks=(b"",), method="POST", path="/api/studies/"):
         "path": path,
         "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
     }
-    asyncio.run(RequestGuard(app)(scope, receive, send))
+    run_async(RequestGuard(app)(scope, receive, send))
     status = next(m["status"] for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return app, status, body, len(pulled)
@@ -116,5 +123,5 @@ def test_a_file_download_is_sent_part_by_part_not_read_whole_first():
         if message["type"] == "http.response.body" and message.get("body"):
             produced_at_send.append(len(produced))
 
-    asyncio.run(StreamingASGIHandler().send_response(StreamingHttpResponse(parts()), send))
+    run_async(StreamingASGIHandler().send_response(StreamingHttpResponse(parts()), send))
     assert produced_at_send == [1, 2, 3, 4]  # Django's own handler reads all four before sending the first
