@@ -37,5 +37,4 @@ TRAINING=$!
 trap 'kill $INTERACTIVE $TRAINING 2>/dev/null; wait $INTERACTIVE $TRAINING 2>/dev/null' EXIT INT TERM
 
 echo "== MuscleSeed is at http://$HOST:$PORT/  (accounts: $VAR/demo-accounts.txt; Ctrl+C stops it)"
-.venv/bin/gunicorn config.wsgi --chdir backend --bind "$HOST:$PORT" --workers 2 --threads 4 \
-  --timeout 300 --keep-alive 5 --access-logfile "$VAR/log/access.log"
+HOST="$HOST" PORT="$PORT" MUSCLESEED_VAR_DIR="$VAR" bash scripts/serve.sh

@@ -37,6 +37,14 @@ def media_root(tmp_path, settings):
 
 
 @pytest.fixture(autouse=True)
+def fresh_cache():
+    """Sign-in limits and throttles count in the shared cache, files that outlive a test: start from zero."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def eager_celery(settings):
     """Unit tests run tasks in-process; worker tests (marked `worker`) switch this off."""
     from config.celery import app

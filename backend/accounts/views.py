@@ -1,4 +1,5 @@
 from axes.handlers.proxy import AxesProxyHandler
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
@@ -7,12 +8,12 @@ from rest_framework import serializers
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.exceptions import NotAuthenticated
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from .roles import user_roles
 from .selectors import api_token_expires_at, api_token_is_expired, api_token_of
 from .services import api_token_for_sign_in, api_token_revoke, api_token_rotate
+from .signin_limits import signin_attempt_refusal
 
 
 class MeOutput(serializers.Serializer):
@@ -28,8 +29,19 @@ class MeApi(APIView):
         return Response(MeOutput({"id": user.id, "username": user.username, "roles": sorted(user_roles(user))}).data)
 
 
-class LoginThrottle(AnonRateThrottle):
-    rate = "30/minute"
+class SignInView(auth_views.LoginView):
+    """The login page, refusing an address that tried too often or failed too often (any usernames)."""
+
+    template_name = "accounts/login.html"
+
+    def post(self, request, *args, **kwargs):
+        wait_s = signin_attempt_refusal(request=request)
+        if wait_s is not None:
+            context = {"wait_minutes": -(-wait_s // 60)}  # rounded up
+            response = render(request, "accounts/too_many_attempts.html", context, status=429)
+            response["Retry-After"] = str(wait_s)
+            return response
+        return super().post(request, *args, **kwargs)
 
 
 class TokenOutput(serializers.Serializer):
@@ -38,10 +50,8 @@ class TokenOutput(serializers.Serializer):
 
 
 class TokenObtainApi(ObtainAuthToken):
-    """Exchange username and password for an API token (failures count toward the login lockout); DELETE
-    revokes the caller's token."""
-
-    throttle_classes = [LoginThrottle]
+    """Exchange username and password for an API token (limited per address, as the login page is; failures
+    count toward the login lockout); DELETE revokes the caller's token."""
 
     @extend_schema(
         request=ObtainAuthToken.serializer_class,
@@ -49,6 +59,16 @@ class TokenObtainApi(ObtainAuthToken):
         description="Your API token while it is valid, else a new one; it expires after API_TOKEN_DAYS (90).",
     )
     def post(self, request, *args, **kwargs):
+        wait_s = signin_attempt_refusal(request=request)
+        if wait_s is not None:
+            return Response(
+                {
+                    "detail": f"Too many sign-in attempts from this address: try again in {wait_s} seconds.",
+                    "code": "too_many_attempts",
+                },
+                status=429,
+                headers={"Retry-After": str(wait_s)},
+            )
         credentials = {"username": str(request.data.get("username", ""))}
         if AxesProxyHandler.is_locked(request, credentials):
             return Response(

@@ -55,6 +55,7 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
+ASGI_APPLICATION = "config.asgi.application"  # what `make run` serves
 
 TEMPLATES = [
     {
@@ -101,6 +102,34 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Shared cache (sign-in limits, API throttles), seen by every web process: Redis when CACHE_URL names one
+# (needed when the web runs on several machines), else files under var/ shared by the processes of one machine.
+CACHE_URL = env_str("CACHE_URL", "")
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "muscleseed",
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "config.cache.LockingFileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
+    }
+
+# X-Forwarded-For is believed only when the connection comes from one of these (addresses or networks,
+# e.g. "10.0.0.5,172.16.0.0/12"); by default from nobody, so a client cannot pick its own address.
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES", "")
+# Per client address, across usernames, on the login page and POST /api/auth/token/ together.
+SIGNIN_IP_ATTEMPTS_PER_MINUTE = env_int("SIGNIN_IP_ATTEMPTS_PER_MINUTE", 30)
+SIGNIN_IP_FAILURE_LIMIT = env_int("SIGNIN_IP_FAILURE_LIMIT", 20)
+SIGNIN_IP_FAILURE_WINDOW_MINUTES = env_int("SIGNIN_IP_FAILURE_WINDOW_MINUTES", 15)
+
 # Login lockout: 5 failures for one username from one address locks it for 15 minutes.
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60
@@ -108,6 +137,7 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "config.network.client_ip"
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"
@@ -129,6 +159,10 @@ STORAGES = {
 DATA_UPLOAD_MAX_NUMBER_FILES = env_int("UPLOAD_MAX_FILES", 1000)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 MUSCLESEED_UPLOAD_MAX_FILE_MB = env_int("UPLOAD_MAX_FILE_MB", 64)
+# One upload request in total (declared or counted) and any body sent without credentials: refused by the
+# request guard (config/request_guard.py) before anything is read or stored.
+MUSCLESEED_UPLOAD_MAX_REQUEST_MB = env_int("UPLOAD_MAX_REQUEST_MB", 512)
+MUSCLESEED_ANONYMOUS_MAX_BODY_KB = env_int("ANONYMOUS_MAX_BODY_KB", 64)
 MUSCLESEED_ZIP_MAX_MEMBERS = env_int("UPLOAD_ZIP_MAX_MEMBERS", 5000)
 MUSCLESEED_ZIP_MAX_TOTAL_MB = env_int("UPLOAD_ZIP_MAX_TOTAL_MB", 4096)
 MUSCLESEED_DEID_SALT = secret_from_env_or_file("MUSCLESEED_DEID_SALT", VAR_DIR / "deid-salt")
@@ -149,6 +183,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {"upload": env_str("UPLOAD_THROTTLE_RATE", "600/hour")},
+    "NUM_PROXIES": 0,  # DRF's own throttles key anonymous clients by REMOTE_ADDR, never by X-Forwarded-For
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "MuscleSeed API",

@@ -31,7 +31,7 @@ api = [
 
 pages = [
     path("", account_views.home, name="home"),
-    path("accounts/login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
+    path("accounts/login/", account_views.SignInView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("accounts/token/", account_views.api_token_page, name="api-token-page"),
     path("upload/", studies_views.upload_page, name="upload"),

@@ -14,7 +14,6 @@ from django.urls import get_resolver
 from rest_framework.test import APIClient
 from rest_framework.throttling import ScopedRateThrottle
 
-from accounts.views import LoginThrottle
 from tests.accounts.test_role_matrix import MATRIX, walk
 
 WRITES = [(route, method) for route, method, *_ in MATRIX if method in {"post", "put", "patch", "delete"}]
@@ -89,8 +88,8 @@ def test_a_token_api_write_needs_no_csrf_token(make_user):
     assert client.put("/api/images/1/annotation/mask", b"", content_type="image/png").status_code == 404
 
 
-def test_the_token_endpoint_is_throttled_per_client_address(make_user, monkeypatch):
-    monkeypatch.setattr(LoginThrottle, "rate", "3/minute")
+def test_the_token_endpoint_is_throttled_per_client_address(make_user, settings):
+    settings.SIGNIN_IP_ATTEMPTS_PER_MINUTE = 3
     user, _ = make_user("researcher")
     client = APIClient()
     wrong = {"username": "someone-else", "password": "guess"}
