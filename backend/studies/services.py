@@ -16,6 +16,7 @@ from . import storage
 from .dicomio import IngestRejected, Limits, ParsedCT, deidentify, iter_upload, pseudonym_for, read_ct, remap_uid
 from .dicomio.audit import stored_file_problems
 from .models import Device, Image, Series, Split, Study, Subject
+from .selectors import study_list
 
 logger = logging.getLogger(__name__)
 
@@ -114,7 +115,7 @@ def image_ingest(*, parsed: ParsedCT, filename: str, user) -> FileOutcome:
     existing = Image.objects.filter(sop_uid=sop_uid).select_related("series__study__subject", "device").first()
     if existing is not None:
         _check_image_collision(existing, parsed=parsed, salt=salt, pseudonym=pseudonym, filename=filename)
-        return _duplicate(filename, existing)
+        return _duplicate(filename, existing, user)
     deidentified = _deidentified(parsed, salt, pseudonym, filename)
     stem = storage.new_image_stem(sop_uid)
     dicom_path, hu_path = f"{stem}.dcm", f"{stem}.hu.npy"
@@ -139,7 +140,7 @@ def image_ingest(*, parsed: ParsedCT, filename: str, user) -> FileOutcome:
         if existing is None:
             raise
         _check_image_collision(existing, parsed=parsed, salt=salt, pseudonym=pseudonym, filename=filename)
-        return _duplicate(filename, existing)
+        return _duplicate(filename, existing, user)
     except BaseException:
         storage.remove_quietly(dicom_path, hu_path)
         raise
@@ -185,7 +186,13 @@ def _check_image_collision(existing: Image, *, parsed: ParsedCT, salt: bytes, ps
         raise IngestRejected(filename, reason + "; nothing was stored", "uid_collision")
 
 
-def _duplicate(filename: str, image: Image) -> FileOutcome:
+def _duplicate(filename: str, image: Image, user) -> FileOutcome:
+    """An image stored before. Its study is named only to someone who may open it: a clinician re-sending
+    a colleague's image learns that it is stored, not where (a link there would be a 404)."""
+    shared = user is None or study_list(user=user).filter(pk=image.series.study_id).exists()  # None: an operator
+    if not shared:
+        reason = "This image is already stored, in a study someone else uploaded; it is not shared with you."
+        return FileOutcome(filename, "duplicate", 200, code="duplicate_not_shared", reason=reason)
     return FileOutcome(
         file=filename,
         status="duplicate",
