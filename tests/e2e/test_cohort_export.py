@@ -44,6 +44,19 @@ def test_a_researcher_filters_saves_and_downloads_the_cohort_as_csv(
     assert set(page.locator("[data-preview] tr td:nth-child(2)").all_inner_texts()) == {"F"}
     assert page.locator("[data-description]").inner_text() == "Women"
 
+    # Ages 90 to 80 select nothing the server will count: no stale count, nothing to export.
+    page.fill("input[name=age_min]", "90")
+    page.fill("input[name=age_max]", "80")
+    page.wait_for_selector("[data-cohort-page][data-state=error]")
+    assert "age_min" in page.locator("[data-message]").inner_text()
+    assert page.locator("strong[data-count]").inner_text() == "No cohort"
+    assert all(button.is_disabled() for button in page.locator("[data-export]").all())
+    page.screenshot(path=str(screenshot_dir / "cohorts-invalid-filter.png"), full_page=True)
+    page.fill("input[name=age_min]", "")
+    page.fill("input[name=age_max]", "")
+    wait_for_count(page, len(women))
+    assert not page.locator("[data-export=csv]").is_disabled()
+
     page.fill("[data-save-name]", "Women, all devices")
     page.click("[data-save]")
     page.wait_for_selector("[data-saved-list] option:text('Women, all devices')", state="attached")

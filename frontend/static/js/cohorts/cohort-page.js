@@ -88,10 +88,23 @@ async function refresh() {
     say("");
     render(preview);
   } catch (error) {
-    if (error?.name === "AbortError") return;
+    if (error?.name === "AbortError" || controller !== inFlight) return;
     say(error.message);
-    root.dataset.state = "error";
+    showNoCohort();
   }
+}
+
+// A refused filter selects no cohort: no count from the previous one, nothing to export.
+function showNoCohort() {
+  $("[data-count]").textContent = "No cohort";
+  $("[data-count-detail]").textContent = "· fix the filter above";
+  $("[data-preview]").replaceChildren(el("tr", {}, el("td", { colspan: 11, class: "muted", text: "No preview: the filter is not valid." })));
+  $("[data-preview-note]").textContent = "";
+  $("[data-description]").textContent = "";
+  for (const plot of root.querySelectorAll("[data-plot-smi], [data-plot-hu]")) plot.replaceChildren();
+  for (const button of root.querySelectorAll("[data-export]")) button.disabled = true;
+  root.dataset.state = "error";
+  delete root.dataset.count;
 }
 
 function schedule() {
