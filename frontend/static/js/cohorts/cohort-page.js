@@ -64,7 +64,10 @@ function render(preview) {
   $("[data-count]").textContent = `${count} image${count === 1 ? "" : "s"}`;
   $("[data-count-detail]").textContent = `· ${subjects} subject${subjects === 1 ? "" : "s"} · ${bySource.annotation} accepted annotation${bySource.annotation === 1 ? "" : "s"} · ${bySource.model} model`;
   $("[data-description]").textContent = describeFilters(current, options);
-  $("[data-plot-smi]").innerHTML = smiBoxPlot(smiGroups(points));
+  const groups = smiGroups(points);
+  $("[data-plot-smi]").innerHTML = smiBoxPlot(groups);
+  // Many sex x scanner boxes: the SMI plot takes the whole row, so every scanner's name fits under its box.
+  $("[data-plot-smi]").closest("figure").classList.toggle("cohort-plot-wide", groups.filter((group) => group.summary).length > 4);
   $("[data-plot-hu]").innerHTML = huHistogram(histogram(points.muscle_hu, { bins: 24 }));
   $("[data-preview]").replaceChildren(
     ...(rows.length ? rows.map(previewRow) : [el("tr", {}, el("td", { colspan: 11, class: "muted", text: "No measured image matches." }))]),
