@@ -322,6 +322,8 @@ def test_a_reviewer_sees_the_changes_from_the_prelabel_and_accepts(
     drag(page, [(300, 300), (330, 300)])
     page.keyboard.press("Control+s")
     wait_saved(page)
+    assert page.locator("[data-provenance]").inner_text().startswith("Revision 2 by rita")
+    page.screenshot(path=str(screenshot_dir / "labelling-review-correction.png"))
     fixed = local_mask(page, ct_image)
     page.click('[data-page-action="next"]')
     wait_ready(page, "[data-review]")

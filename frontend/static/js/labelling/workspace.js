@@ -205,6 +205,7 @@ function saved(answer) {
   if (answer.annotation?.status) {
     annotation = answer.annotation;
     setBadge(annotation.status);
+    showProvenance({ source: "annotation" }); // "Revision 2 by rita": whose mask this now is
   }
   return answer;
 }
