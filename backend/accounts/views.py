@@ -1,4 +1,8 @@
+import math
+
 from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_client_username, get_cool_off, get_failure_limit
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
@@ -89,6 +93,17 @@ class TokenObtainApi(ObtainAuthToken):
             raise NotAuthenticated("Sign in (or send the token) to revoke your API token.")
         api_token_revoke(user=request.user)
         return Response(status=204)
+
+
+def locked_out(request, original_response=None, credentials=None):
+    """django-axes' lockout page (AXES_LOCKOUT_CALLABLE): the app's layout, how long the lock lasts, the way back."""
+    cool_off = get_cool_off(request)
+    context = {
+        "failure_limit": get_failure_limit(request, credentials),
+        "username": get_client_username(request, credentials) or "",
+        "cooloff_minutes": math.ceil(cool_off.total_seconds() / 60) if cool_off else None,
+    }
+    return render(request, "accounts/locked_out.html", context, status=settings.AXES_HTTP_RESPONSE_CODE)
 
 
 @login_required

@@ -136,6 +136,33 @@ class AnnotationMaskApi(AnnotationView):
         return self.state_response(request, image, label_set, annotation=saved)
 
 
+class AnnotationReviewMaskApi(AnnotationView):
+    """A reviewer corrects the submitted mask before accepting it."""
+
+    parser_classes = [PngParser, OctetStreamParser]
+    permission_classes = [roles_required(*REVIEWERS)]
+
+    @extend_schema(
+        parameters=[LABEL_SET_PARAM, IF_MATCH, OpenApiParameter("X-Active-Seconds", float, OpenApiParameter.HEADER)],
+        request={"image/png": OpenApiTypes.BINARY},
+        responses=serializers.AnnotationOutput,
+        description="Save a reviewer's correction of a submitted mask as a new revision by the reviewer (origin "
+        "`review`); the mask stays submitted, to be accepted or rejected. X-Labels-Covered as for the mask.",
+    )
+    def put(self, request, pk: int):
+        image, label_set = self.lookup(request, pk)
+        corrected = services.annotation_review_correct(
+            image=image,
+            label_set=label_set,
+            reviewer=request.user,
+            png=request.data if isinstance(request.data, bytes) else b"",
+            expected_version=self.version(request, image, label_set),
+            seconds_active=active_seconds(request),
+            labels_covered=labels_covered(request),
+        )
+        return self.state_response(request, image, label_set, annotation=corrected)
+
+
 def active_seconds(request) -> float:
     raw = request.headers.get("X-Active-Seconds", "").strip()
     try:

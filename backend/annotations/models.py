@@ -113,6 +113,14 @@ class Source(models.TextChoices):
     CORRECTED = "corrected", "Model pre-label, corrected"
 
 
+class Origin(models.TextChoices):
+    """Whose work a revision is: what labelling statistics count as a labeller's effort."""
+
+    LABELLING = "labelling", "Saved by its labeller"
+    REVIEW = "review", "A reviewer's correction of the submitted mask"
+    IMPORT = "import", "Imported ground truth (seeded; not timed labelling work)"
+
+
 class AnnotationRevision(models.Model):
     """One saved mask with its provenance. Never updated after it is written."""
 
@@ -134,6 +142,7 @@ class AnnotationRevision(models.Model):
     # here (its pixels are unknown, not background), so training ignores it on this image.
     # Null on revisions saved before coverage was recorded: they covered every label.
     labels_covered = models.JSONField(null=True, blank=True)
+    origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.LABELLING)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

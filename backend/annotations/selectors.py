@@ -23,6 +23,7 @@ from .models import (
     Annotation,
     AnnotationRevision,
     LabelSet,
+    Origin,
     Prelabel,
     Status,
 )
@@ -312,7 +313,10 @@ def labelling_stats(*, label_set: LabelSet) -> dict:
     finished = (
         Annotation.objects.filter(label_set=label_set, status__in=[Status.SUBMITTED, Status.ACCEPTED])
         .exclude(current_revision=None)
-        .annotate(seconds=Sum("revisions__seconds_active"))
+        # Seeded ground truth is nobody's labelling work: counted, it made "from scratch" look instant.
+        .exclude(revisions__origin=Origin.IMPORT)
+        # A labeller's effort: a reviewer's correction is the reviewer's time, not theirs.
+        .annotate(seconds=Sum("revisions__seconds_active", filter=Q(revisions__origin=Origin.LABELLING)))
         .values(
             "seconds",
             device=F("image__device__display_name"),

@@ -31,6 +31,7 @@ class RevisionOutput(serializers.ModelSerializer):
             "number",
             "author",
             "source",
+            "origin",
             "seconds_active",
             "pixels_changed_from_prelabel",
             "dice_vs_prelabel",

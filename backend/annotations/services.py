@@ -28,7 +28,7 @@ from .masks import (
     mask_uncovered_pixels,
     mask_without_labels,
 )
-from .models import EDITABLE, Annotation, AnnotationRevision, LabelSet, Prelabel, Review, Source, Status
+from .models import EDITABLE, Annotation, AnnotationRevision, LabelSet, Origin, Prelabel, Review, Source, Status
 from .selectors import etag_for, label_set_get, prelabel_latest
 
 MAX_ACTIVE_SECONDS = 24 * 3600
@@ -74,6 +74,7 @@ def annotation_mask_save(
     expected_version: int,
     seconds_active: float,
     labels_covered: Sequence[str] | None = None,
+    origin: str = Origin.LABELLING,
 ) -> Annotation:
     """Save a mask as a new immutable revision; the annotation becomes (or stays) a draft.
 
@@ -89,7 +90,7 @@ def annotation_mask_save(
         _refuse_another_labellers_draft(annotation, user=author, action="edit", expected_version=expected_version)
         _advance(annotation, expected_version, EDITABLE, "edit", status=Status.DRAFT, labeller=author)
         revision = _revision_create(
-            annotation, author=author, mask=mask, png=png, seconds_active=seconds_active, covered=covered
+            annotation, author=author, mask=mask, png=png, seconds_active=seconds_active, covered=covered, origin=origin
         )
         Annotation.objects.filter(pk=annotation.pk).update(current_revision=revision)
         # Read back before commit, while our UPDATE still locks the row: the answer (and its ETag) is this
@@ -197,7 +198,14 @@ def _advance(annotation: Annotation, expected_version: int, allowed: tuple, acti
 
 
 def _revision_create(
-    annotation: Annotation, *, author, mask: np.ndarray, png: bytes, seconds_active: float, covered: list[str]
+    annotation: Annotation,
+    *,
+    author,
+    mask: np.ndarray,
+    png: bytes,
+    seconds_active: float,
+    covered: list[str],
+    origin: str = Origin.LABELLING,
 ) -> AnnotationRevision:
     label_set = annotation.label_set
     number = (annotation.revisions.aggregate(n=Max("number"))["n"] or 0) + 1
@@ -210,6 +218,7 @@ def _revision_create(
         sha256=mask_sha256(png),
         counts=mask_counts(mask, label_set.names_by_value),
         labels_covered=covered,
+        origin=origin,
         **_provenance(annotation, mask, covered),
     )
 
@@ -268,6 +277,47 @@ def annotation_submit(*, image: Image, label_set: LabelSet, user, expected_versi
         return Annotation.objects.get(pk=annotation.pk)
 
 
+def annotation_review_correct(
+    *,
+    image: Image,
+    label_set: LabelSet,
+    reviewer,
+    png: bytes,
+    expected_version: int,
+    seconds_active: float,
+    labels_covered: Sequence[str] | None = None,
+) -> Annotation:
+    """A reviewer's correction of a submitted mask, before accepting it: a new revision authored by the reviewer
+    (origin "review"). The mask stays submitted and its labeller's; the review rules stand, so a reviewer
+    cannot correct, then accept, a mask they submitted themselves."""
+    mask = _decode_or_refuse(png, image=image, label_set=label_set)
+    covered = _checked_coverage(label_set, labels_covered)
+    _refuse_uncovered_paint(mask, label_set, covered)
+    seconds_active = _checked_seconds(seconds_active)
+    annotation = _existing(image=image, label_set=label_set, action="correct")
+    _refuse_own_submission(annotation, reviewer=reviewer, action="correct")
+    with transaction.atomic():
+        _advance(annotation, expected_version, (Status.SUBMITTED,), "correct")
+        revision = _revision_create(
+            annotation,
+            author=reviewer,
+            mask=mask,
+            png=png,
+            seconds_active=seconds_active,
+            covered=covered,
+            origin=Origin.REVIEW,
+        )
+        Annotation.objects.filter(pk=annotation.pk).update(current_revision=revision)
+        return Annotation.objects.get(pk=annotation.pk)
+
+
+def _refuse_own_submission(annotation: Annotation, *, reviewer, action: str) -> None:
+    if annotation.labeller_id == reviewer.pk and not has_role(reviewer, ADMIN):
+        raise ApplicationError(
+            f"You submitted this mask; another reviewer must {action} it.", code="own_annotation", http_status=403
+        )
+
+
 def annotation_review(
     *, image: Image, label_set: LabelSet, reviewer, expected_version: int, decision: str, comment: str
 ) -> Annotation:
@@ -278,10 +328,7 @@ def annotation_review(
         raise ApplicationError(
             "Say why the mask is rejected: the comment goes back to the labeller.", code="no_comment"
         )
-    if annotation.labeller_id == reviewer.pk and not has_role(reviewer, ADMIN):
-        raise ApplicationError(
-            "You submitted this mask; another reviewer must review it.", code="own_annotation", http_status=403
-        )
+    _refuse_own_submission(annotation, reviewer=reviewer, action="review")
     status = Status.ACCEPTED if decision == Review.Decision.ACCEPT else Status.REJECTED
     with transaction.atomic():
         _advance(
@@ -334,6 +381,7 @@ def annotation_import_accepted(
         expected_version=0,
         seconds_active=0.0,
         labels_covered=labels_covered,
+        origin=Origin.IMPORT,
     )
     submitted = annotation_submit(image=image, label_set=label_set, user=labeller, expected_version=saved.version)
     return annotation_review(

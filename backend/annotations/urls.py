@@ -8,6 +8,11 @@ api_urls = [
     path("api/images/<int:pk>/annotation/mask", api.AnnotationMaskApi.as_view(), name="api-annotation-mask"),
     path("api/images/<int:pk>/annotation/submit", api.AnnotationSubmitApi.as_view(), name="api-annotation-submit"),
     path("api/images/<int:pk>/annotation/review", api.AnnotationReviewApi.as_view(), name="api-annotation-review"),
+    path(
+        "api/images/<int:pk>/annotation/review-mask",
+        api.AnnotationReviewMaskApi.as_view(),
+        name="api-annotation-review-mask",
+    ),
     path("api/images/<int:pk>/annotation/prelabel", api.PrelabelMaskApi.as_view(), name="api-annotation-prelabel"),
     path("api/annotations/", api.AnnotationListApi.as_view(), name="api-annotations"),
     path("api/labelling/queue", api.LabellingQueueApi.as_view(), name="api-labelling-queue"),

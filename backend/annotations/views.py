@@ -8,7 +8,7 @@ from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from accounts.roles import has_role, user_roles
+from accounts.roles import ADMIN, has_role, user_roles
 from config.errors import ApplicationError
 
 from . import selectors, serializers
@@ -87,12 +87,25 @@ def _page_data(request, pk: int) -> dict:
     }
 
 
+def _reviewer_may_correct(user, annotation: dict) -> bool:
+    """A submitted mask is a reviewer's to correct before deciding, unless they submitted it (the review rule)."""
+    if annotation["status"] != "submitted" or not has_role(user, *REVIEWERS):
+        return False
+    return annotation["labeller"] != user.username or has_role(user, ADMIN)
+
+
 @login_required
 def workspace_page(request, pk: int):
     _require(request, WORKERS, "The labelling workspace")
     workspace = _page_data(request, pk)
     del workspace["urls"]["review"]
-    workspace["urls"]["next"] = _with_label_set(request, reverse("label-next"))
+    workspace["review_correction"] = _reviewer_may_correct(request.user, workspace["annotation"])
+    if workspace["review_correction"]:  # saves go to the reviewer's correction; the way on is the decision
+        workspace["urls"]["save"] = _with_label_set(request, reverse("api-annotation-review-mask", args=[pk]))
+        workspace["urls"]["next"] = _with_label_set(request, reverse("review-detail", args=[pk]))
+    else:
+        workspace["urls"]["save"] = workspace["urls"]["mask"]
+        workspace["urls"]["next"] = _with_label_set(request, reverse("label-next"))
     return render(request, "annotations/workspace.html", {"workspace": workspace})
 
 
@@ -109,6 +122,8 @@ def review_detail_page(request, pk: int):
     _require(request, REVIEWERS, "Reviewing")
     review = _page_data(request, pk)
     review["urls"]["next"] = reverse("review-list")
+    review["can_correct"] = _reviewer_may_correct(request.user, review["annotation"])
+    review["urls"]["correct"] = _with_label_set(request, reverse("label-workspace", args=[pk]))
     return render(request, "annotations/review_detail.html", {"review": review})
 
 

@@ -136,8 +136,8 @@ AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
-AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "config.network.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.views.locked_out"  # the app's page, with the lock's duration
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "UTC"

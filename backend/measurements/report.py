@@ -115,8 +115,9 @@ class Page:
     def rows(self, x: int, rows: list[tuple[str, str]], size: int = 22, key_width: int = 190) -> None:
         for key, value in rows:
             self.draw.text((x, self.y), printable(key), font=font(size), fill=SOFT)
-            self.draw.text((x + key_width, self.y), printable(value), font=font(size), fill=INK)
-            self.y += round(size * 1.5)
+            for line in self.wrap(printable(value), size, PAGE[0] - MARGIN - x - key_width):
+                self.draw.text((x + key_width, self.y), line, font=font(size), fill=INK)
+                self.y += round(size * 1.5)
 
 
 def study_report_png(*, study: Study) -> bytes:
@@ -127,8 +128,9 @@ def study_report_png(*, study: Study) -> bytes:
     if primary is None:
         page.text(MARGIN, "No measurement yet: no model has measured this study and no mask was accepted.", 24, SOFT)
     else:
-        _primary(page, primary)
-        _others(page, [s for s in results["slices"] if s is not primary and s["measurement"]])
+        several = len(results["devices"]) > 1
+        _primary(page, primary, several)
+        _others(page, [s for s in results["slices"] if s is not primary and s["measurement"]], several)
     _references(page, results)
     out = io.BytesIO()
     page.picture.save(out, format="PNG", optimize=True)
@@ -140,7 +142,6 @@ def report_facts(study: Study, results: dict | None = None) -> list[tuple[str, s
     marks it), else its year (README, "Privacy policy for dates and subjects")."""
     results = results if results is not None else study_results(study=study)
     subject = results["subject"]
-    series = study.series.select_related("device").first()
     sex = {"M": "male", "F": "female"}.get(subject["sex"], "unknown")
     height = f"{subject['height_m'] * 100:.0f} cm" if subject["height_m"] else "unknown"
     weight = f"{subject['weight_kg']:.1f} kg" if subject["weight_kg"] else "unknown"
@@ -149,7 +150,7 @@ def report_facts(study: Study, results: dict | None = None) -> list[tuple[str, s
     return [
         ("Pseudonym", results["pseudonym"]),
         ("Study date", study_when(study)),
-        ("Device", series.device.display_name if series else "unknown"),
+        ("Devices" if len(results["devices"]) > 1 else "Device", ", ".join(results["devices"]) or "unknown"),
         ("Subject", f"{sex}, age {age}, height {height}, weight {weight}, BMI {bmi}"),
     ]
 
@@ -161,7 +162,13 @@ def _header(page: Page, study: Study, results: dict) -> None:
     page.rule()
 
 
-def _primary(page: Page, slice_: dict) -> None:
+def slice_name(slice_: dict, with_device: bool) -> str:
+    """ "3 of 20", and the scanner in a study of several (four one-image series would all read "1 of 1")."""
+    device = f" · {slice_['device']}" if with_device else ""
+    return f"{slice_['index'] + 1} of {slice_['series_length']}{device}"
+
+
+def _primary(page: Page, slice_: dict, with_device: bool) -> None:
     measurement = slice_["measurement"]
     image = Image.objects.get(pk=slice_["image_id"])
     mask = measurement_mask(Measurement.objects.get(pk=measurement["id"]))
@@ -176,7 +183,7 @@ def _primary(page: Page, slice_: dict) -> None:
         x += 120
     column = MARGIN + PANEL + 40
     level = f" · {slice_['level']}" if slice_["level"] else ""
-    page.text(column, f"Image {slice_['index'] + 1} of {slice_['series_length']}{level}", 28)
+    page.text(column, f"Image {slice_name(slice_, with_device)}{level}", 28)
     _trust(page, column, measurement["trust"])
     sarcopenia, sarcopenia_fill = _flag_text(measurement["flags"]["sarcopenia"])
     myosteatosis, myosteatosis_fill = _flag_text(measurement["flags"]["myosteatosis"])
@@ -213,11 +220,12 @@ def _trust(page: Page, x: int, trust: dict) -> None:
     page.y += 6
 
 
-def _others(page: Page, slices: list[dict]) -> None:
+def _others(page: Page, slices: list[dict], with_device: bool) -> None:
     if not slices:
         return
     page.text(MARGIN, f"Other measured slices ({len(slices)})", 26)
-    columns = (MARGIN, MARGIN + 180, MARGIN + 330, MARGIN + 480, MARGIN + 630)
+    slice_width = 330 if with_device else 180
+    columns = (MARGIN, *(MARGIN + slice_width + step for step in (0, 130, 260, 390)))
     for x, title in zip(columns, ("Slice", "SMA cm²", "Muscle HU", "SMI", "Source"), strict=True):
         page.text(x, title, 19, SOFT, advance=False)
     page.y += 30
@@ -226,7 +234,7 @@ def _others(page: Page, slices: list[dict]) -> None:
         status = m["trust"]["status"]
         source = f"model {m['model_version']['name']}" if m["model_version"] else "accepted annotation"
         cells = (
-            f"{slice_['index'] + 1} of {slice_['series_length']}",
+            slice_name(slice_, with_device)[:30],
             _number(m["sma_cm2"], ""),
             _number(m["mean_muscle_hu"], ""),
             _number(m["smi_cm2_m2"], ""),

@@ -168,7 +168,7 @@ def _revision_numbers(measurements) -> dict[int, int]:
 
 def study_results(*, study: Study) -> dict:
     """Every measured or L3-marked slice of the study, the marked ones first, each with its measurements."""
-    images = list(Image.objects.filter(series__study=study).select_related("series"))
+    images = list(Image.objects.filter(series__study=study).select_related("series", "device"))
     measurements = list(Measurement.objects.filter(image__series__study=study).select_related("model_version"))
     by_image: dict[int, list[Measurement]] = defaultdict(list)
     for measurement in measurements:
@@ -192,6 +192,7 @@ def study_results(*, study: Study) -> dict:
         "sarcopenia_reference": sarcopenia_reference(),
         "myosteatosis_reference": MARTIN_2013,
         "subject": {**body, "bmi": bmi},
+        "devices": sorted({image.device.display_name for image in images}),
         "slices": slices,
     }
 
@@ -215,6 +216,7 @@ def _slice(image: Image, position: tuple[int, int], measurements: list[Measureme
         "series_id": image.series_id,
         "index": position[0],
         "series_length": position[1],
+        "device": image.device.display_name,
         "slice_location": image.slice_location,
         "level": "L3" if image.series.level_image_id == image.id else None,
         "measurement": rows[0] if rows else None,

@@ -91,6 +91,7 @@ class Study(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name_plural = "studies"
 
     def __str__(self) -> str:
         return f"Study {self.pk} ({self.subject})"

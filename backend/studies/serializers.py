@@ -52,10 +52,11 @@ class ImageOutput(serializers.ModelSerializer):
 class SeriesOutput(serializers.ModelSerializer):
     images = serializers.SerializerMethodField()
     level_image_id = serializers.IntegerField(allow_null=True, read_only=True)  # the slice marked L3
+    device = serializers.CharField(source="device.display_name")
 
     class Meta:
         model = Series
-        fields = ["id", "description", "kernel", "kvp", "slice_thickness_mm", "level_image_id", "images"]
+        fields = ["id", "description", "device", "kernel", "kvp", "slice_thickness_mm", "level_image_id", "images"]
 
     def get_images(self, series) -> list[dict]:
         images = sorted(series.images.all(), key=image_order_key)
@@ -116,7 +117,8 @@ class StudyDetailOutput(StudyDateFields, serializers.ModelSerializer):
     height_m = serializers.FloatField(source="subject.height_m", allow_null=True)
     weight_kg = serializers.FloatField(source="subject.weight_kg", allow_null=True)
     split = serializers.CharField(source="subject.split")
-    device = serializers.SerializerMethodField()
+    device = serializers.SerializerMethodField()  # the first series' (kept for older clients): see devices
+    devices = serializers.SerializerMethodField()
     series = SeriesOutput(many=True)
 
     class Meta:
@@ -132,12 +134,18 @@ class StudyDetailOutput(StudyDateFields, serializers.ModelSerializer):
             "study_year",
             "split",
             "device",
+            "devices",
             "series",
         ]
 
     def get_device(self, study) -> dict | None:
         series = next(iter(study.series.all()), None)
         return DeviceOutput(series.device).data if series else None
+
+    def get_devices(self, study) -> list[dict]:
+        """Every scanner of the study's series, each once, in series order (a phantom study holds several)."""
+        devices = {series.device_id: series.device for series in study.series.all()}
+        return DeviceOutput(list(devices.values()), many=True).data
 
 
 class UploadInput(serializers.Serializer):

@@ -17,7 +17,7 @@ from .dicomio import IngestRejected, Limits, ParsedCT, deidentify, iter_upload, 
 from .dicomio.audit import stored_file_problems
 from .dicomio.deid import MAX_AGE_YEARS
 from .models import Device, Image, Series, Split, Study, Subject, SubjectChange
-from .selectors import subject_held_by
+from .selectors import study_list, subject_held_by
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ def image_ingest(*, parsed: ParsedCT, filename: str, user) -> FileOutcome:
     existing = Image.objects.filter(sop_uid=sop_uid).select_related("series__study__subject", "device").first()
     if existing is not None:
         _check_image_collision(existing, parsed=parsed, salt=salt, link=link, filename=filename)
-        return _duplicate(filename, existing)
+        return _duplicate(filename, existing, user)
     pseudonym = _subject_pseudonym(parsed=parsed, salt=salt, link=link, user=user, filename=filename)
     deidentified = _deidentified(parsed, salt, pseudonym, filename)
     stem = storage.new_image_stem(sop_uid)
@@ -146,7 +146,7 @@ def image_ingest(*, parsed: ParsedCT, filename: str, user) -> FileOutcome:
         if existing is None:
             raise
         _check_image_collision(existing, parsed=parsed, salt=salt, link=link, filename=filename)
-        return _duplicate(filename, existing)
+        return _duplicate(filename, existing, user)
     except BaseException:
         storage.remove_quietly(dicom_path, hu_path)
         raise
@@ -214,7 +214,13 @@ def _check_image_collision(existing: Image, *, parsed: ParsedCT, salt: bytes, li
         raise IngestRejected(filename, reason + "; nothing was stored", "uid_collision")
 
 
-def _duplicate(filename: str, image: Image) -> FileOutcome:
+def _duplicate(filename: str, image: Image, user) -> FileOutcome:
+    """An image stored before. Its study is named only to someone who may open it: a clinician re-sending
+    a colleague's image learns that it is stored, not where (a link there would be a 404)."""
+    shared = user is None or study_list(user=user).filter(pk=image.series.study_id).exists()  # None: an operator
+    if not shared:
+        reason = "This image is already stored, in a study someone else uploaded; it is not shared with you."
+        return FileOutcome(filename, "duplicate", 200, code="duplicate_not_shared", reason=reason)
     return FileOutcome(
         file=filename,
         status="duplicate",

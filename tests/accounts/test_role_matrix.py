@@ -60,6 +60,7 @@ MATRIX = [
     ("api/images/<int:pk>/annotation/mask", "put", EDITORS_NEED_IF_MATCH, 401),
     ("api/images/<int:pk>/annotation/submit", "post", EDITORS_NEED_IF_MATCH, 401),
     ("api/images/<int:pk>/annotation/review", "post", REVIEWERS_NEED_IF_MATCH, 401),
+    ("api/images/<int:pk>/annotation/review-mask", "put", REVIEWERS_NEED_IF_MATCH, 401),
     ("api/images/<int:pk>/annotation/prelabel", "get", NO_PRELABEL_YET, 401),
     ("api/annotations/", "get", ANNOTATION_LISTERS, 401),
     ("api/labelling/queue", "get", QUEUE_USERS, 401),

@@ -73,3 +73,32 @@ def test_correction_size_is_reported_per_prelabelling_model_version(client_for, 
 
 def test_researchers_do_not_see_labelling_stats(client_for, db):
     assert client_for("researcher").get(STATS).status_code == 403
+
+
+def test_seeded_masks_and_reviewers_corrections_are_not_a_labellers_effort(client_for, make_user, make_image):
+    from annotations.services import annotation_import_accepted
+
+    from .test_review_correction import correct
+
+    seeded = make_image("A")
+    annotation_import_accepted(
+        image=seeded,
+        mask=square_mask(seeded),
+        labeller=make_user("labeller", name="seeder")[0],
+        reviewer=make_user("reviewer", name="seed-reviewer")[0],
+    )
+    labeller = client_for("labeller")
+    drawn = make_image("A")
+    finish(labeller, drawn, [90])
+    assert correct(client_for("reviewer"), drawn, square_mask(drawn, size=5), seconds=40).status_code == 200
+    rows = client_for("ml_lead").get(STATS).json()["by_device_labeller"]
+    assert rows == [
+        {
+            "device": "A",
+            "labeller": "labeller-user",
+            "source": "manual",
+            "images": 1,
+            "median_seconds": 90.0,
+            "mean_seconds": 90.0,
+        }
+    ], "the seeded mask (0 s) is left out, and the reviewer's 40 s are not the labeller's"

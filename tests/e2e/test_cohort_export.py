@@ -21,6 +21,14 @@ def researcher_cohort(transactional_db, tmp_path, make_user, settings):
     return {"cohort": cohort, "user": user, "password": password}
 
 
+# Whether any two of the matched elements' boxes overlap on screen.
+OVERLAPS = """(selector) => {
+  const boxes = [...document.querySelectorAll(selector)].map((node) => node.getBoundingClientRect());
+  return boxes.some((a, i) => boxes.slice(i + 1).some((b) =>
+    a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1));
+}"""
+
+
 def wait_for_count(page, count: int):
     page.wait_for_selector(f"[data-cohort-page][data-state=ready][data-count='{count}']")
 
@@ -31,10 +39,15 @@ def test_a_researcher_filters_saves_and_downloads_the_cohort_as_csv(
     everyone = cohort_rows(filters={})
     women = [row for row in everyone if row["sex"] == "F"]
     assert 0 < len(women) < len(everyone)
+    page.set_viewport_size({"width": 1440, "height": 900})
     sign_in(page, live_server.url, "rita", researcher_cohort["password"])
     page.goto(f"{live_server.url}/cohorts/")
     wait_for_count(page, len(everyone))
     assert page.locator("[data-plot-smi] svg .cohort-box").count() >= 2
+    # Every scanner's name under its box whole (wrapped, not "GE Li…"), and no two names run together.
+    names = page.locator("[data-plot-smi] .cohort-plot-category").all_text_contents()
+    assert names and not any("…" in name for name in names), names
+    assert not page.evaluate(OVERLAPS, "[data-plot-smi] .cohort-plot-category tspan, [data-plot-smi] text[fill]")
     assert page.locator("[data-plot-hu] svg .cohort-bar").count() > 0
     page.screenshot(path=str(screenshot_dir / "cohorts-all.png"), full_page=True)
 
@@ -43,6 +56,19 @@ def test_a_researcher_filters_saves_and_downloads_the_cohort_as_csv(
     assert page.locator("[data-preview] tr").count() == len(women)
     assert set(page.locator("[data-preview] tr td:nth-child(2)").all_inner_texts()) == {"F"}
     assert page.locator("[data-description]").inner_text() == "Women"
+
+    # Ages 90 to 80 select nothing the server will count: no stale count, nothing to export.
+    page.fill("input[name=age_min]", "90")
+    page.fill("input[name=age_max]", "80")
+    page.wait_for_selector("[data-cohort-page][data-state=error]")
+    assert "age_min" in page.locator("[data-message]").inner_text()
+    assert page.locator("strong[data-count]").inner_text() == "No cohort"
+    assert all(button.is_disabled() for button in page.locator("[data-export]").all())
+    page.screenshot(path=str(screenshot_dir / "cohorts-invalid-filter.png"), full_page=True)
+    page.fill("input[name=age_min]", "")
+    page.fill("input[name=age_max]", "")
+    wait_for_count(page, len(women))
+    assert not page.locator("[data-export=csv]").is_disabled()
 
     page.fill("[data-save-name]", "Women, all devices")
     page.click("[data-save]")

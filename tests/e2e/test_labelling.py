@@ -313,18 +313,66 @@ def test_a_reviewer_sees_the_changes_from_the_prelabel_and_accepts(
     assert page.locator("[data-count=changed]").inner_text() == "2,500"
     page.screenshot(path=str(screenshot_dir / "labelling-review.png"))
 
+    # The reviewer fixes a corner before accepting: the workspace opens for the correction, not locked.
+    page.click("[data-correct]")
+    wait_ready(page)
+    assert "Correcting lina's submitted mask" in page.locator("[data-notice]").inner_text()
+    assert not page.locator('[data-page-action="submit"]').is_visible()
+    page.keyboard.press("b")
+    drag(page, [(300, 300), (330, 300)])
+    page.keyboard.press("Control+s")
+    wait_saved(page)
+    assert page.locator("[data-provenance]").inner_text().startswith("Revision 2 by rita")
+    page.screenshot(path=str(screenshot_dir / "labelling-review-correction.png"))
+    fixed = local_mask(page, ct_image)
+    page.click('[data-page-action="next"]')
+    wait_ready(page, "[data-review]")
+    assert "by rita (reviewer's correction)" in page.locator("[data-revision]").inner_text()
+
     page.fill("[data-comment]", "Clean edges, thanks.")
     page.click("[data-decision=accept]")
     page.wait_for_selector("[data-review][data-decision=accepted]")
     annotation = page.request.get(f"{live_server.url}/api/images/{ct_image.pk}/annotation").json()
-    assert annotation["status"] == "accepted"
+    assert annotation["status"] == "accepted" and annotation["labeller"] == "lina"
     assert annotation["reviewer"] == "rita"
+    revision = annotation["current_revision"]
+    assert revision["author"] == "rita" and revision["origin"] == "review" and revision["number"] == 2
+    page.goto(f"{live_server.url}/label/images/{ct_image.pk}/")  # server_mask reads from a workspace URL
+    assert (server_mask(page, ct_image)[0] == fixed).all(), "the accepted mask is the corrected one"
 
+    # A seeded ground-truth mask (0 s, nobody's work) stays out of the effort statistics.
+    seeded_image(make_user, label_set)
     page.goto(f"{live_server.url}/labelling/stats/")
     page.wait_for_selector("[data-stats][data-ready=true]")
     assert page.locator("[data-chart=seconds] rect.ls-chart-bar").count() >= 1
     assert page.locator("[data-chart=versions] rect.ls-chart-bar").count() >= 1
+    rows = page.locator("[data-stats] table tbody tr").all_inner_texts()
+    assert len(rows) == 1 and "lina" in rows[0] and "95.0" in rows[0], rows
     page.screenshot(path=str(screenshot_dir / "labelling-stats.png"), full_page=True)
+
+
+def seeded_image(make_user, label_set):
+    """A second GE slice with an accepted mask imported as ground truth, as the demo seeds them."""
+    from annotations.services import annotation_import_accepted
+    from studies.models import Image
+    from studies.services import upload_ingest
+    from tests.conftest import SHARED_CT
+    from tests.e2e.conftest import SerialWSGIServer
+    from tests.studies.uploads import named_upload
+
+    with SerialWSGIServer.lock:
+        uploader = make_user("clinician", name="seed-uploader")[0]
+        path = SHARED_CT / "ge-lightspeed-liver-3slice" / "02.dcm"
+        image = Image.objects.get(pk=upload_ingest(files=[named_upload(path)], user=uploader)[0].image_id)
+        mask = np.zeros((image.rows, image.columns), np.uint8)
+        mask[200:260, 150:250] = 1
+        annotation_import_accepted(
+            image=image,
+            mask=mask,
+            labeller=make_user("labeller", name="seeder")[0],
+            reviewer=make_user("reviewer", name="seed-reviewer")[0],
+            label_set=label_set,
+        )
 
 
 def click_image(page, point, **options):
@@ -337,6 +385,7 @@ def test_fill_lasso_island_removal_and_view_controls_work_on_the_canvas(
     labeller, password = make_user("labeller", name="flo")
     sign_in(page, live_server.url, labeller.username, password)
     open_workspace(page, live_server.url, ct_image)
+    assert page.locator("h1 [data-status-badge]").inner_text() == "Unlabelled", 'not "None"'
     hu = hu_of(page, ct_image)
     in_range = (hu >= -29) & (hu <= 150)
     seed = tuple(int(v) for v in np.argwhere(in_range[200:300, 200:300])[0] + 200)  # (row, col) of soft tissue
@@ -377,6 +426,15 @@ def test_fill_lasso_island_removal_and_view_controls_work_on_the_canvas(
     assert (mask[50:70, 290:310] == 0).all() and (mask == 2).sum() == 1800, (
         "the small island went, the big region stayed"
     )
+
+    page.keyboard.press("Shift+P")  # a 6 x 6 hole in the liver, then G fills it (under the 50 px clean-up size)
+    for point in [(140, 120), (146, 120), (146, 126), (140, 126)]:
+        click_image(page, point)
+    page.keyboard.press("Enter")
+    assert (local_mask(page, ct_image) == 2).sum() == 1800 - 36
+    page.keyboard.press("g")
+    mask = local_mask(page, ct_image)
+    assert (mask[100:160, 130:160] == 2).all() and (mask == 2).sum() == 1800, "the hole is filled, nothing else"
 
     canvas = page.locator(".ls-canvas")
     scale = float(canvas.get_attribute("data-scale"))

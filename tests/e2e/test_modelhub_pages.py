@@ -183,6 +183,32 @@ def test_a_version_page_draws_its_curves_and_an_ml_lead_promotes_it(hub, live_se
     page.screenshot(path=str(screenshot_dir / "modelhub-version-promoted.png"), full_page=True)
 
 
+def test_rolling_back_is_the_ml_leads_decision_with_no_gate_by_default(hub, live_server, page, screenshot_dir):
+    from modelhub.models import Evaluation, ModelVersion
+
+    # The GE version before the child: 0.002 Dice worse on two test images, which the gate would refuse.
+    previous = ModelVersion.objects.create(
+        name="vnet-ge-0", device=hub["ge"], parent=hub["base"], status="retired", arch="vnet", checksum="e" * 64
+    )
+    Evaluation.objects.create(version=previous, device=hub["ge"], images=2, dice_mean=0.908, dice_sd=0.01)
+    hub["child"].status = "active"
+    hub["child"].save(update_fields=["status"])
+
+    sign_in(page, live_server.url, hub["lead"].username, hub["password"])
+    page.goto(f"{live_server.url}/models/{hub['grandchild'].id}/")
+    assert page.locator("[data-use-gate]").is_checked(), "a candidate is promoted through the gate by default"
+    page.goto(f"{live_server.url}/models/{previous.id}/")
+    gate = page.locator("[data-use-gate]")
+    assert gate.is_visible() and not gate.is_checked(), "a roll back is not gated unless the ML lead asks"
+    assert "off by default for a roll back" in page.locator("[data-gate-hint]").inner_text()
+    assert page.locator("[data-promote]").inner_text() == "Roll back to this version"
+    page.screenshot(path=str(screenshot_dir / "modelhub-roll-back.png"), full_page=True)
+    page.click("[data-promote]")
+    page.wait_for_selector("[data-version-status] .badge[data-status=active]")
+    assert ModelVersion.objects.get(pk=previous.id).status == "active"
+    assert ModelVersion.objects.get(pk=hub["child"].id).status == "retired"
+
+
 def test_the_job_page_follows_the_row_until_training_succeeds(hub, live_server, page, screenshot_dir):
     from jobs.models import Job
 

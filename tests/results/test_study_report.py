@@ -45,3 +45,32 @@ def test_the_report_warns_in_its_warning_colour_when_the_model_is_unverified(cli
     page = np.array(PILImage.open(io.BytesIO(report(clinician, study).content)).convert("RGB")).astype(int)
     warning_ink = (np.abs(page - np.array(WARN)).sum(axis=2) < 30).sum()
     assert warning_ink > 500, "the unverified warning is not on the page"
+
+
+def test_a_study_of_several_scanners_names_each_slices_scanner_on_the_report(clinician, version, tmp_path, monkeypatch):
+    from PIL import ImageDraw
+
+    from segmentation.cohort import write_cohort
+    from studies.models import Image, Study
+    from studies.services import upload_ingest
+    from tests.studies.uploads import named_upload
+
+    from .conftest import drawn_mask, model_measurement
+
+    manifest = write_cohort(tmp_path, subjects=1, devices=("A", "B", "C"), matrix=128)
+    upload_ingest(files=[named_upload(tmp_path / entry["path"]) for entry in manifest["images"]], user=clinician)
+    images = list(Image.objects.select_related("device"))
+    for image in images:
+        model_measurement(image, version, drawn_mask(image))
+    written = []
+    draw_text = ImageDraw.ImageDraw.text
+    monkeypatch.setattr(
+        ImageDraw.ImageDraw,
+        "text",
+        lambda self, xy, text, **kw: written.append(text) or draw_text(self, xy, text, **kw),
+    )
+    assert report(clinician, Study.objects.get()).status_code == 200
+    page = " ".join(written)  # a wrapped line is split where a space was
+    for image in images:
+        assert f"1 of 1 · {image.device.display_name}" in page, page
+    assert "Devices" in written

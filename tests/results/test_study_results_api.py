@@ -79,5 +79,6 @@ def test_a_researcher_sees_the_pseudonym_and_nothing_identifying(make_user, stud
         "subject",
         "slices",
         "trust",
+        "devices",  # scanner names, as the cohort page shows researchers
     }
     assert set(body["subject"]) == {"sex", "height_m", "weight_kg", "bmi"}

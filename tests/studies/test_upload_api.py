@@ -46,6 +46,19 @@ def test_a_duplicate_upload_is_recognised_and_not_stored_twice(client_for, ct_di
     assert stored_files(media_root) == files_before
 
 
+def test_a_duplicate_of_a_study_the_uploader_cannot_open_names_no_study(client_for, make_user, ct_dir):
+    from rest_framework.test import APIClient
+
+    upload(client_for("clinician"), named_upload(ct_dir / GE / "01.dcm"))
+    colleague = APIClient()
+    colleague.force_authenticate(make_user("clinician", name="colleague")[0])
+    result = upload(colleague, named_upload(ct_dir / GE / "01.dcm")).json()["results"][0]
+    assert result["status"] == "duplicate" and result["code"] == "duplicate_not_shared"
+    assert result["study_id"] is None and result["image_id"] is None and result["device"] is None
+    assert "not shared with you" in result["reason"]
+    assert colleague.get(f"/api/studies/{Study.objects.get().pk}/").status_code == 404
+
+
 def test_a_mixed_batch_stores_the_good_files_and_names_the_bad_one(client_for, ct_dir):
     response = upload(
         client_for("clinician"),

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { escapeXml, fitLabel, huHistogram, niceTicks, smiBoxPlot } from "../../static/js/cohorts/plots.js";
+import { escapeXml, fitLabel, huHistogram, niceTicks, smiBoxPlot, wrapLabel } from "../../static/js/cohorts/plots.js";
 import { histogram, smiGroups } from "../../static/js/cohorts/stats.js";
 
 test("ticks are round and cover the range", () => {
@@ -43,4 +43,21 @@ test("device names are escaped", () => {
   assert.equal(escapeXml('<a&"b">'), "&lt;a&amp;&quot;b&quot;&gt;");
   const markup = smiBoxPlot(smiGroups({ sex: ["M"], device: ["<script>"], smi: [50] }));
   assert.ok(!markup.includes("<script>"));
+});
+
+test("a scanner's name wraps at word boundaries and is cut only past three lines", () => {
+  assert.deepEqual(wrapLabel("SIEMENS SOMATOM Definition Edge", 118), ["SIEMENS SOMATOM", "Definition Edge"]);
+  assert.deepEqual(wrapLabel("GE", 40), ["GE"]);
+  const cut = wrapLabel("one two three four five", 30, 3);
+  assert.equal(cut.length, 3);
+  assert.ok(cut[2].endsWith("…"));
+});
+
+test("with many boxes the SMI plot grows so each name keeps its words", () => {
+  const summary = { n: 3, min: 35, q1: 37, median: 40, q3: 43, max: 45 };
+  const devices = ["SIEMENS SOMATOM Definition Edge", "GE LightSpeed VCT", "Philips Brilliance 64", "TOSHIBA Aquilion ONE"];
+  const groups = ["F", "M"].flatMap((sex) => devices.map((device) => ({ sex, device, label: `${sex} ${device}`, summary })));
+  const svg = smiBoxPlot(groups);
+  assert.ok(!svg.includes("…"), "no scanner name is cut");
+  assert.ok(svg.includes(">Definition Edge<"));
 });

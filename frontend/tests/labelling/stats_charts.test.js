@@ -44,3 +44,13 @@ describe("stats charts", () => {
     assert.equal(escapeXml(`a&"'`), "a&amp;&quot;&#39;");
   });
 });
+
+it("category names wrap to their group's width, so neighbours never overlap", () => {
+  const devices = ["SIEMENS SOMATOM Definition Edge", "GE LightSpeed VCT", "Philips Brilliance 64", "TOSHIBA Aquilion ONE"];
+  const rows = devices.map((device) => ({ device, labeller: "demo-labeller", source: "manual", images: 3, median_seconds: 60 }));
+  const svg = barChart({ title: "t", groups: secondsGroups(rows), series: SOURCE_SERIES, yLabel: "s" });
+  const lines = [...svg.matchAll(/<tspan[^>]*>([^<]*)<\/tspan>/g)].map((match) => match[1]);
+  const groupWidth = (720 - 64 - 56) / devices.length;
+  assert.ok(lines.includes("SIEMENS SOMATOM") && lines.includes("Definition Edge"), lines.join(" | "));
+  for (const line of lines) assert.ok(line.length * 7.4 <= groupWidth - 6, `"${line}" is wider than its group`);
+});

@@ -9,6 +9,7 @@ import {
   floodFill,
   paintStroke,
   regionGrow,
+  fillHoles,
   removeSmallIslands,
 } from "../../static/js/labelling/tools.js";
 import { countValue, pixelsWithValue } from "./helpers.js";
@@ -250,5 +251,39 @@ describe("remove small islands", () => {
     const four = diagonal();
     removeSmallIslands(four, { label: 1, minPixels: 3, connectivity: 4 });
     assert.equal(countValue(four, 1), 0);
+  });
+});
+
+describe("fill holes", () => {
+  // A 9x9 ring of muscle around a 3x3 pocket, and a liver pixel in a second pocket.
+  const ringed = () => {
+    const mask = createMask(20, 12);
+    for (let y = 1; y <= 9; y++) for (let x = 1; x <= 9; x++) mask.data[y * 20 + x] = MUSCLE;
+    for (let y = 4; y <= 6; y++) for (let x = 4; x <= 6; x++) mask.data[y * 20 + x] = 0;
+    for (let y = 2; y <= 4; y++) for (let x = 12; x <= 16; x++) mask.data[y * 20 + x] = MUSCLE;
+    mask.data[3 * 20 + 13] = 0;
+    mask.data[3 * 20 + 14] = LIVER;
+    return mask;
+  };
+
+  it("fills a background pocket the active label encloses, in one undoable change", () => {
+    const mask = ringed();
+    const change = fillHoles(mask, { label: MUSCLE, maxPixels: 50 });
+    assert.equal(change.changedCount, 9);
+    for (let y = 4; y <= 6; y++) for (let x = 4; x <= 6; x++) assert.equal(mask.data[y * 20 + x], MUSCLE);
+    assert.equal(mask.data[3 * 20 + 13], 0, "a pocket that touches another label is not a hole");
+    assert.equal(mask.data[0], 0, "the background around everything is untouched");
+  });
+
+  it("leaves holes as large as the limit alone (the abdomen inside the muscle ring)", () => {
+    const mask = ringed();
+    assert.equal(fillHoles(mask, { label: MUSCLE, maxPixels: 9 }).changedCount, 0);
+  });
+
+  it("never fills a pocket that reaches the image's edge", () => {
+    const mask = createMask(5, 5);
+    mask.data.fill(MUSCLE);
+    mask.data[2] = 0; // on the top edge
+    assert.equal(fillHoles(mask, { label: MUSCLE, maxPixels: 50 }).changedCount, 0);
   });
 });

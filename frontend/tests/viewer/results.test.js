@@ -40,6 +40,12 @@ test("slices are counted from one and the marked one says L3", () => {
   assert.equal(sliceLabel({ index: 0, series_length: 1, level: null }), "Image 1 of 1");
 });
 
+test("in a study of several scanners a slice's label names its scanner", () => {
+  const slice = { index: 0, series_length: 1, level: "L3", device: "GE LightSpeed16" };
+  assert.equal(sliceLabel(slice, { withDevice: true }), "Image 1 of 1 · GE LightSpeed16 · L3");
+  assert.equal(sliceLabel(slice), "Image 1 of 1 · L3");
+});
+
 test("the body form sends metres and only the fields filled in", () => {
   assert.equal(centimetresToMetres("178"), 1.78);
   assert.equal(centimetresToMetres("172,5"), 1.725);

@@ -64,7 +64,10 @@ function render(preview) {
   $("[data-count]").textContent = `${count} image${count === 1 ? "" : "s"}`;
   $("[data-count-detail]").textContent = `· ${subjects} subject${subjects === 1 ? "" : "s"} · ${bySource.annotation} accepted annotation${bySource.annotation === 1 ? "" : "s"} · ${bySource.model} model`;
   $("[data-description]").textContent = describeFilters(current, options);
-  $("[data-plot-smi]").innerHTML = smiBoxPlot(smiGroups(points));
+  const groups = smiGroups(points);
+  $("[data-plot-smi]").innerHTML = smiBoxPlot(groups);
+  // Many sex x scanner boxes: the SMI plot takes the whole row, so every scanner's name fits under its box.
+  $("[data-plot-smi]").closest("figure").classList.toggle("cohort-plot-wide", groups.filter((group) => group.summary).length > 4);
   $("[data-plot-hu]").innerHTML = huHistogram(histogram(points.muscle_hu, { bins: 24 }));
   $("[data-preview]").replaceChildren(
     ...(rows.length ? rows.map(previewRow) : [el("tr", {}, el("td", { colspan: 11, class: "muted", text: "No measured image matches." }))]),
@@ -88,10 +91,23 @@ async function refresh() {
     say("");
     render(preview);
   } catch (error) {
-    if (error?.name === "AbortError") return;
+    if (error?.name === "AbortError" || controller !== inFlight) return;
     say(error.message);
-    root.dataset.state = "error";
+    showNoCohort();
   }
+}
+
+// A refused filter selects no cohort: no count from the previous one, nothing to export.
+function showNoCohort() {
+  $("[data-count]").textContent = "No cohort";
+  $("[data-count-detail]").textContent = "· fix the filter above";
+  $("[data-preview]").replaceChildren(el("tr", {}, el("td", { colspan: 11, class: "muted", text: "No preview: the filter is not valid." })));
+  $("[data-preview-note]").textContent = "";
+  $("[data-description]").textContent = "";
+  for (const plot of root.querySelectorAll("[data-plot-smi], [data-plot-hu]")) plot.replaceChildren();
+  for (const button of root.querySelectorAll("[data-export]")) button.disabled = true;
+  root.dataset.state = "error";
+  delete root.dataset.count;
 }
 
 function schedule() {

@@ -3,14 +3,24 @@
 // API
 //   niceTicks(low, high, count?, { integer? }) -> round tick values covering [low, high]
 //   fitLabel(text, widthPx)       -> text, shortened with "…" to fit under a box
+//   wrapLabel(text, widthPx, maxLines?) -> lines of whole words that fit widthPx ("…" only past maxLines)
 //   smiBoxPlot(groups)            box per sex x device (whiskers min..max), Prado 2008 cut-offs dashed
 //   huHistogram(hist)             muscle attenuation histogram, Martin 2013 myosteatosis cut-offs dashed
 //   escapeXml(text)
+
+import { fitLabel, wrapLabel } from "../labels.js";
+
+export { fitLabel, wrapLabel };
 
 const WIDTH = 480;
 const HEIGHT = 290;
 const MARGIN = { top: 22, right: 14, bottom: 64, left: 52 };
 const PLOT = { left: MARGIN.left, right: WIDTH - MARGIN.right, top: MARGIN.top, bottom: HEIGHT - MARGIN.bottom };
+// The SMI boxes get a slot wide enough for a scanner's name in up to three lines ("SIEMENS / SOMATOM /
+// Definition Edge"): the plot grows with the number of boxes, and the page gives it the whole row.
+const SMI_SLOT = 124;
+const SMI_LABEL_LINES = 3;
+const SMI_HEIGHT = HEIGHT + 15 * (SMI_LABEL_LINES - 1);
 export const SEX_COLOURS = { F: "#8e4ec6", M: "#0f6b85", "": "#8b96a0" };
 const SEX_WORDS = { F: "Women", M: "Men", "": "Sex unknown" };
 const SMI_CUTOFFS = [
@@ -28,12 +38,6 @@ export function escapeXml(text) {
 
 const fmt = (value, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : "–");
 
-/** Short enough for `width` px of 12px text; the full name stays in the box's tooltip. */
-export function fitLabel(text, width) {
-  const room = Math.max(4, Math.floor(width / 7.4));
-  return text.length <= room ? text : `${text.slice(0, room - 1)}…`;
-}
-
 export function niceTicks(low, high, count = 5, { integer = false } = {}) {
   if (!(high > low)) return [low];
   const raw = (high - low) / count;
@@ -45,21 +49,21 @@ export function niceTicks(low, high, count = 5, { integer = false } = {}) {
   return ticks;
 }
 
-function frame(title, body, kind) {
-  return `<svg class="cohort-plot" data-plot="${kind}" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-label="${escapeXml(title)}" xmlns="http://www.w3.org/2000/svg"><title>${escapeXml(title)}</title>${body}</svg>`;
+function frame(title, body, kind, width = WIDTH, height = HEIGHT) {
+  return `<svg class="cohort-plot" data-plot="${kind}" viewBox="0 0 ${width} ${height}" role="img" aria-label="${escapeXml(title)}" xmlns="http://www.w3.org/2000/svg"><title>${escapeXml(title)}</title>${body}</svg>`;
 }
 
 function empty(title, kind, sentence) {
   return frame(title, `<text class="cohort-plot-empty" x="${WIDTH / 2}" y="${HEIGHT / 2}" text-anchor="middle">${escapeXml(sentence)}</text>`, kind);
 }
 
-function yAxis(ticks, y, label) {
+function yAxis(ticks, y, label, plot = PLOT) {
   const lines = ticks.map(
     (tick) =>
-      `<line class="cohort-plot-grid" x1="${PLOT.left}" x2="${PLOT.right}" y1="${y(tick).toFixed(1)}" y2="${y(tick).toFixed(1)}"/>` +
-      `<text class="cohort-plot-tick" x="${PLOT.left - 6}" y="${y(tick).toFixed(1)}" text-anchor="end" dominant-baseline="middle">${escapeXml(tick)}</text>`,
+      `<line class="cohort-plot-grid" x1="${plot.left}" x2="${plot.right}" y1="${y(tick).toFixed(1)}" y2="${y(tick).toFixed(1)}"/>` +
+      `<text class="cohort-plot-tick" x="${plot.left - 6}" y="${y(tick).toFixed(1)}" text-anchor="end" dominant-baseline="middle">${escapeXml(tick)}</text>`,
   );
-  const middle = (PLOT.top + PLOT.bottom) / 2;
+  const middle = (plot.top + plot.bottom) / 2;
   return `${lines.join("")}<text class="cohort-plot-axis" x="${-middle}" y="14" transform="rotate(-90)" text-anchor="middle">${escapeXml(label)}</text>`;
 }
 
@@ -69,9 +73,9 @@ function scale(domain, range) {
   return (value) => r0 + ((value - d0) / (d1 - d0 || 1)) * (r1 - r0);
 }
 
-function cutoffLine(y, { value, label, colour = "#b3261e" }) {
+function cutoffLine(y, { value, label, colour = "#b3261e" }, plot = PLOT) {
   const at = y(value).toFixed(1);
-  return `<g class="cohort-plot-cutoff"><line x1="${PLOT.left}" x2="${PLOT.right}" y1="${at}" y2="${at}" stroke="${colour}" stroke-dasharray="5 4"/><text x="${PLOT.right - 4}" y="${(Number(at) - 4).toFixed(1)}" text-anchor="end" fill="${colour}">${escapeXml(label)}</text></g>`;
+  return `<g class="cohort-plot-cutoff"><line x1="${plot.left}" x2="${plot.right}" y1="${at}" y2="${at}" stroke="${colour}" stroke-dasharray="5 4"/><text x="${plot.right - 4}" y="${(Number(at) - 4).toFixed(1)}" text-anchor="end" fill="${colour}">${escapeXml(label)}</text></g>`;
 }
 
 /** Boxes of SMI by sex and device; `groups` from stats.smiGroups. */
@@ -81,12 +85,16 @@ export function smiBoxPlot(groups = []) {
   if (!shown.length) return empty(title, "smi", "No SMI in this cohort (height unknown?)");
   const values = shown.flatMap((group) => [group.summary.min, group.summary.max]).concat(SMI_CUTOFFS.map((c) => c.value));
   const ticks = niceTicks(Math.min(...values), Math.max(...values));
-  const y = scale([ticks[0], ticks[ticks.length - 1]], [PLOT.bottom, PLOT.top]);
-  const slot = (PLOT.right - PLOT.left) / shown.length;
+  const width = Math.max(WIDTH, MARGIN.left + MARGIN.right + SMI_SLOT * shown.length);
+  const plot = { ...PLOT, right: width - MARGIN.right };
+  const y = scale([ticks[0], ticks[ticks.length - 1]], [plot.bottom, plot.top]);
+  const slot = (plot.right - plot.left) / shown.length;
   const boxWidth = Math.min(56, slot * 0.55);
   const boxes = shown.map((group, index) => {
     const { n, min, q1, median, q3, max } = group.summary;
-    const centre = PLOT.left + slot * (index + 0.5);
+    const centre = plot.left + slot * (index + 0.5);
+    const deviceLines = wrapLabel(group.device, slot - 6);
+    const deviceText = deviceLines.map((line, i) => `<tspan x="${centre.toFixed(1)}" dy="${i ? 15 : 0}">${escapeXml(line)}</tspan>`).join("");
     const left = centre - boxWidth / 2;
     const colour = SEX_COLOURS[group.sex] ?? SEX_COLOURS[""];
     const tip = `${group.label}: n ${n}, median ${fmt(median)}, quartiles ${fmt(q1)}–${fmt(q3)}, range ${fmt(min)}–${fmt(max)} cm²/m²`;
@@ -95,12 +103,12 @@ export function smiBoxPlot(groups = []) {
       `<line class="cohort-box-whisker" x1="${centre.toFixed(1)}" x2="${centre.toFixed(1)}" y1="${y(max).toFixed(1)}" y2="${y(min).toFixed(1)}" stroke="${colour}"/>` +
       `<rect x="${left.toFixed(1)}" y="${y(q3).toFixed(1)}" width="${boxWidth.toFixed(1)}" height="${Math.max(1, y(q1) - y(q3)).toFixed(1)}" fill="${colour}" fill-opacity="0.25" stroke="${colour}"/>` +
       `<line class="cohort-box-median" x1="${left.toFixed(1)}" x2="${(left + boxWidth).toFixed(1)}" y1="${y(median).toFixed(1)}" y2="${y(median).toFixed(1)}" stroke="${colour}" stroke-width="2.5"/>` +
-      `<text class="cohort-plot-category" x="${centre.toFixed(1)}" y="${PLOT.bottom + 16}" text-anchor="middle">${escapeXml(fitLabel(group.device, slot - 4))}</text>` +
-      `<text class="cohort-plot-category" x="${centre.toFixed(1)}" y="${PLOT.bottom + 31}" text-anchor="middle" fill="${colour}">${escapeXml(fitLabel(`${SEX_WORDS[group.sex] ?? group.sex} (n ${n})`, slot - 4))}</text></g>`
+      `<text class="cohort-plot-category" x="${centre.toFixed(1)}" y="${plot.bottom + 16}" text-anchor="middle">${deviceText}</text>` +
+      `<text class="cohort-plot-category" x="${centre.toFixed(1)}" y="${plot.bottom + 16 + 15 * deviceLines.length}" text-anchor="middle" fill="${colour}">${escapeXml(fitLabel(`${SEX_WORDS[group.sex] ?? group.sex} (n ${n})`, slot - 4))}</text></g>`
     );
   });
-  const body = yAxis(ticks, y, "SMI (cm²/m²)") + SMI_CUTOFFS.map((cutoff) => cutoffLine(y, cutoff)).join("") + boxes.join("");
-  return frame(title, body, "smi");
+  const body = yAxis(ticks, y, "SMI (cm²/m²)", plot) + SMI_CUTOFFS.map((cutoff) => cutoffLine(y, cutoff, plot)).join("") + boxes.join("");
+  return frame(title, body, "smi", width, SMI_HEIGHT);
 }
 
 /** Bars of muscle attenuation; `hist` from stats.histogram. */

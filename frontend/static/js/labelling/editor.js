@@ -16,7 +16,7 @@
 //   Points are image-pixel coordinates { x, y } (viewer/viewport.js screenToImage gives them).
 
 import { History } from "./history.js";
-import { beginStroke, fillPolygon, MUSCLE_HU_RANGE, regionGrow, removeSmallIslands } from "./tools.js";
+import { beginStroke, fillHoles, fillPolygon, MUSCLE_HU_RANGE, regionGrow, removeSmallIslands } from "./tools.js";
 
 export const TOOLS = Object.freeze(["brush", "eraser", "huBrush", "fill", "polygon", "polygonErase"]);
 
@@ -137,6 +137,14 @@ export class Editor {
     this.history.push(change);
     return change.rect;
   }
+
+  /** Fills the active label's holes smaller than the clean-up size (the same setting as for islands). */
+  fillHoles() {
+    const { label, islandMinPixels } = this.state;
+    const change = fillHoles(this.mask, { label, maxPixels: islandMinPixels });
+    this.history.push(change);
+    return change.rect;
+  }
 }
 
 // keymap.js action -> (editor, arg) -> what to redraw.
@@ -153,6 +161,7 @@ const ACTIONS = {
     return setState(editor, { label }, false);
   },
   "mask.removeIslands": (editor) => redrawRect(editor.removeIslands()),
+  "mask.fillHoles": (editor) => redrawRect(editor.fillHoles()),
   "polygon.close": (editor) => redrawRect(editor.closePolygon().rect),
   "polygon.cancel": (editor) => {
     editor.cancelPolygon();

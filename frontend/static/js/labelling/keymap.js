@@ -10,7 +10,7 @@
 //       event is KeyboardEvent-like: { key, ctrlKey, metaKey, shiftKey, altKey, targetIsEditable? };
 //       returns null for unbound keys, Alt chords, and keys typed into text fields.
 //   helpRows() -> [{ keys: 'Ctrl+Shift+Z', help }]   for the help overlay
-//   Actions: tool.<name>, mask.removeIslands, brush.grow, brush.shrink, history.undo, history.redo, overlay.outline,
+//   Actions: tool.<name>, mask.removeIslands, mask.fillHoles, brush.grow, brush.shrink, history.undo, history.redo, overlay.outline,
 //            overlay.more, overlay.less, label.select (arg = position in the label set, 0-based),
 //            polygon.close, polygon.cancel, mask.save, view.reset, view.window (arg = viewer/windowing.js preset key),
 //            help.toggle
@@ -25,6 +25,7 @@ export const KEY_BINDINGS = Object.freeze([
   tool("p", "polygon", "Polygon / lasso fill"),
   { key: "p", shift: true, action: "tool.polygonErase", arg: null, help: "Polygon / lasso erase" },
   { key: "x", action: "mask.removeIslands", arg: null, help: "Remove small islands of the active label" },
+  { key: "g", action: "mask.fillHoles", arg: null, help: "Fill small holes in the active label" },
   { key: "]", action: "brush.grow", arg: null, help: "Bigger brush" },
   { key: "[", action: "brush.shrink", arg: null, help: "Smaller brush" },
   { key: "z", ctrl: true, action: "history.undo", arg: null, help: "Undo" },

@@ -19,6 +19,7 @@
 //   floodFill(mask, seed, { value, connectivity = 4 })  -> Change  (the seed's same-label region)
 //   fillPolygon(mask, points, paint)        -> Change   (even-odd rule, pixel centres, lasso too)
 //   removeSmallIslands(mask, { label, minPixels, connectivity = 8 }) -> Change
+//   fillHoles(mask, { label, maxPixels })   -> Change  (background pockets under maxPixels enclosed by the label)
 //   collectRegion(mask, seedIndex, accepts, { connectivity, visited, queue }?) -> Int32Array of indices
 
 import { ChangeRecorder } from "./delta.js";
@@ -113,6 +114,34 @@ export function removeSmallIslands(mask, { label, minPixels, connectivity = 8 })
     if (island.length < minPixels) island.forEach((pixel) => recorder.write(pixel, 0));
   }
   return recorder.finish();
+}
+
+// A hole is a 4-connected pocket of background that touches neither the image's edge nor another label: only the
+// active label around it. maxPixels keeps the abdominal cavity, which the muscle ring also encloses, unfilled.
+export function fillHoles(mask, { label, maxPixels }) {
+  const recorder = new ChangeRecorder(mask);
+  const visited = new Uint8Array(mask.data.length);
+  const queue = new Int32Array(mask.data.length);
+  const isBackground = (index) => mask.data[index] === 0;
+  for (let index = 0; index < mask.data.length; index++) {
+    if (visited[index] || !isBackground(index)) continue;
+    const pocket = collectRegion(mask, index, isBackground, { connectivity: 4, visited, queue });
+    if (pocket.length < maxPixels && enclosedBy(mask, pocket, label)) pocket.forEach((pixel) => recorder.write(pixel, label));
+  }
+  return recorder.finish();
+}
+
+function enclosedBy(mask, pocket, label) {
+  const { width, height, data } = mask;
+  for (const index of pocket) {
+    const x = index % width;
+    const y = (index - x) / width;
+    if (x === 0 || y === 0 || x === width - 1 || y === height - 1) return false;
+    for (const neighbour of [index - 1, index + 1, index - width, index + width]) {
+      if (data[neighbour] !== 0 && data[neighbour] !== label) return false;
+    }
+  }
+  return true;
 }
 
 // Iterative breadth-first search over a typed queue (no recursion: a 512x512 region would overflow

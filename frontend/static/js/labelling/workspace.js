@@ -18,7 +18,7 @@ import { fetchAnnotation, fetchMask, fetchPixelsAt, postWithEtag, putMask } from
 import { CONFLICT_MESSAGE, createSaver, describeSaveState } from "./page/saver.js";
 import { Stage } from "./page/stage.js";
 
-const EDIT_ACTIONS = new Set(["history.undo", "history.redo", "mask.removeIslands", "polygon.close"]);
+const EDIT_ACTIONS = new Set(["history.undo", "history.redo", "mask.removeIslands", "mask.fillHoles", "polygon.close"]);
 const STROKE_TOOLS = new Set(["brush", "eraser", "huBrush"]);
 const LOCKED_STATUSES = new Set(["submitted", "accepted"]);
 const AUTOSAVE_CHECK_MS = 1000;
@@ -34,6 +34,9 @@ let controls;
 let mask;
 let hoverPoint = null;
 let annotation = workspace.annotation ?? {};
+// A reviewer correcting a submitted mask before deciding: saves are the reviewer's revisions, the mask stays
+// submitted, and the way on is back to the review page (views.workspace_page decides who may).
+const correcting = Boolean(workspace.review_correction);
 let hasRevision = Boolean(annotation.current_revision);
 // The labels this mask covers (coverage.js): sent with every save; an unticked label must not be painted.
 let covered = initialCoverage(workspace.label_set.labels, annotation.current_revision);
@@ -47,7 +50,7 @@ async function start() {
   editor = createEditor({ mask, hu: pixels.hu });
   saver = createSaver({
     etag: loaded.etag ?? annotation.etag,
-    transport: { put: (bytes, options) => putMask(urls.mask, bytes, { ...options, labelsCovered: coverageHeader(labelSet.labels, covered) }).then(saved), currentEtag: async () => (await fetchAnnotation(urls.annotation)).etag },
+    transport: { put: (bytes, options) => putMask(urls.save ?? urls.mask, bytes, { ...options, labelsCovered: coverageHeader(labelSet.labels, covered) }).then(saved), currentEtag: async () => (await fetchAnnotation(urls.annotation)).etag },
     encode: () => encodePNG(mask),
     activity,
   });
@@ -64,7 +67,8 @@ async function start() {
   buildCoverage($("[data-coverage]"), labelSet.labels);
   buildHelp($("[data-help]"), { onClose: () => runAction("help.toggle") });
   bindPage();
-  if (LOCKED_STATUSES.has(annotation.status)) lockEditing();
+  if (correcting) startCorrection();
+  else if (LOCKED_STATUSES.has(annotation.status)) lockEditing();
   publishDebugHandle(pixels);
   refreshSaveStatus();
   page.dataset.ready = "true";
@@ -201,6 +205,7 @@ function saved(answer) {
   if (answer.annotation?.status) {
     annotation = answer.annotation;
     setBadge(annotation.status);
+    showProvenance({ source: "annotation" }); // "Revision 2 by rita": whose mask this now is
   }
   return answer;
 }
@@ -259,6 +264,12 @@ async function nextImage() {
     if (outcome !== "saved") return showNotice("Save this mask before moving on (or resolve the conflict).", "bad");
   }
   window.location.assign(workspace.urls.next);
+}
+
+function startCorrection() {
+  $('[data-page-action="submit"]').hidden = true;
+  $('[data-page-action="next"]').textContent = "Back to the review →";
+  showNotice(`Correcting ${annotation.labeller ?? "the labeller"}'s submitted mask as its reviewer: each save is your own revision; accept or reject it on the review page.`, "info", "review-correction");
 }
 
 function lockEditing() {
@@ -332,8 +343,9 @@ function showProvenance(loaded) {
 
 function setBadge(status) {
   const badge = $("[data-status-badge]");
-  badge.textContent = status;
-  badge.className = `badge badge-${status}`;
+  const unlabelled = !status || status === "none"; // the API's status of an image without a mask
+  badge.textContent = unlabelled ? "unlabelled" : status;
+  badge.className = `badge badge-${unlabelled ? "none" : status}`;
 }
 
 function showNotice(text, tone = "info", kind = "") {

@@ -99,7 +99,16 @@ function promotePanel() {
   const promotable = version.status === "candidate" || version.status === "retired";
   panel.hidden = !canPromote || !["candidate", "retired", "active"].includes(version.status);
   button.hidden = !promotable;
-  $("[data-use-gate]").closest("label").hidden = !promotable;
+  const gate = $("[data-use-gate]");
+  gate.closest("label").hidden = !promotable;
+  // Promoting a candidate goes through the gate unless the ML lead unticks it; rolling back is the operator's
+  // decision (the version was active before), so there it is off unless ticked.
+  if (gate.dataset.forStatus !== version.status) gate.checked = version.status === "candidate";
+  gate.dataset.forStatus = version.status;
+  $("[data-gate-hint]").textContent =
+    version.status === "retired"
+      ? "off by default for a roll back: tick it to refuse the roll back unless this version beats the active one on its device and loses ≤ 0.01 Dice elsewhere"
+      : "promote only if it beats the active version on its device's test split and loses ≤ 0.01 Dice on any other device it serves";
   const where = deviceName(version.device, "the base model slot");
   if (version.status === "active") help.textContent = `Active for ${where} since ${formatDateTime(version.promoted_at)}.`;
   else if (version.status === "retired") help.textContent = `Retired. Rolling back makes it the active version for ${where} again.`;

@@ -14,9 +14,11 @@ export const SOURCE_SERIES = Object.freeze([
   Object.freeze({ key: "prelabel", label: "Pre-label accepted as is", color: "#46a758" }),
 ]);
 
+import { wrapLabel } from "../labels.js";
+
 const WIDTH = 720;
-const HEIGHT = 310;
-const MARGIN = { top: 30, right: 56, bottom: 74, left: 64 };
+const HEIGHT = 330;
+const MARGIN = { top: 30, right: 56, bottom: 94, left: 64 }; // room for three lines of category name
 const TICKS = 5;
 
 export function escapeXml(text) {
@@ -61,7 +63,7 @@ export function barChart({ title, groups, series, yLabel, format = formatNumber 
         `<rect class="ls-chart-bar" data-series="${escapeXml(entry.key)}" x="${x.toFixed(1)}" y="${y(bar.value).toFixed(1)}" width="${(barWidth - 2).toFixed(1)}" height="${(y(0) - y(bar.value)).toFixed(1)}" fill="${entry.color}"><title>${escapeXml(tip)}</title></rect>`,
       );
     });
-    parts.push(categoryLabel(MARGIN.left + (g + 0.5) * groupWidth, group.label));
+    parts.push(categoryLabel(MARGIN.left + (g + 0.5) * groupWidth, group.label, groupWidth));
   });
   parts.push(legend(series));
   return svg(title, parts);
@@ -113,9 +115,11 @@ function axis(top, y, yLabel, format) {
   return lines.join("");
 }
 
-// "device · labeller" on two lines, each shortened to fit under its group.
-function categoryLabel(x, text) {
-  const lines = text.split(" · ").map((line) => (line.length > 30 ? `${line.slice(0, 29)}…` : line));
+// "device · labeller": the device in up to two lines, the labeller in one, each as wide as its group at most,
+// so neighbouring names never run into each other.
+function categoryLabel(x, text, width) {
+  const [first, ...rest] = text.split(" · ");
+  const lines = [...wrapLabel(first, width - 6, rest.length ? 2 : 3), ...rest.flatMap((part) => wrapLabel(part, width - 6, 1))];
   const spans = lines.map((line, i) => `<tspan x="${x.toFixed(1)}" dy="${i ? 15 : 0}">${escapeXml(line)}</tspan>`);
   return `<text class="ls-chart-category" x="${x.toFixed(1)}" y="${HEIGHT - MARGIN.bottom + 18}" text-anchor="middle"><title>${escapeXml(text)}</title>${spans.join("")}</text>`;
 }

@@ -52,7 +52,10 @@ function badge(outcome) {
 function resultDetail(result) {
   if (result.status === "rejected") return el("span", { class: "reason" }, reasonSentence(result.file, result.reason));
   const device = result.device ? `Device: ${result.device}` : "";
-  return result.status === "duplicate" ? `Already stored${device ? ` · ${device}` : ""}` : device;
+  if (result.status !== "duplicate") return device;
+  // Stored in a study this user may not open: the server names no study, so there is no link to follow.
+  if (result.studyId == null) return el("span", { class: "reason", "data-not-shared": "" }, result.reason ?? "Already stored; not shared with you.");
+  return `Already stored${device ? ` · ${device}` : ""}`;
 }
 
 function itemRows(item) {

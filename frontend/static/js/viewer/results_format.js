@@ -38,9 +38,11 @@ export function trustWarning(trust) {
   return { state: trust.status, title: TRUST_TITLES[trust.status] ?? trust.summary, lines: trust.warnings ?? [] };
 }
 
-/** "Image 3 of 20", with " · L3" for the marked slice. */
-export function sliceLabel(slice) {
-  return `Image ${slice.index + 1} of ${slice.series_length}${slice.level ? ` · ${slice.level}` : ""}`;
+/** "Image 3 of 20", with " · L3" for the marked slice; in a study of several scanners, the slice's scanner too
+ * ("Image 1 of 1 · GE LightSpeed16"), or four series of one image each read the same. */
+export function sliceLabel(slice, { withDevice = false } = {}) {
+  const device = withDevice && slice.device ? ` · ${slice.device}` : "";
+  return `Image ${slice.index + 1} of ${slice.series_length}${device}${slice.level ? ` · ${slice.level}` : ""}`;
 }
 
 /** Centimetres typed in a form to metres for the API; null for an empty or unusable field. */

@@ -68,6 +68,10 @@ export class ResultsPanel {
     return this.results?.slices.find((slice) => slice.image_id === imageId) ?? null;
   }
 
+  label(slice) {
+    return sliceLabel(slice, { withDevice: (this.results?.devices?.length ?? 0) > 1 });
+  }
+
   firstMeasured() {
     return this.results?.slices.find((slice) => slice.measurement) ?? null;
   }
@@ -94,7 +98,7 @@ export class ResultsPanel {
       return el(
         "li",
         {},
-        el("button", { type: "button", class: "measured-slice", "data-goto-image": String(slice.image_id) }, el("span", {}, sliceLabel(slice)), el("span", { class: "muted" }, sma)),
+        el("button", { type: "button", class: "measured-slice", "data-goto-image": String(slice.image_id) }, el("span", {}, this.label(slice)), el("span", { class: "muted" }, sma)),
       );
     });
     if (this.results.slices.length > MAX_LISTED) items.push(el("li", { class: "muted" }, `… and ${this.results.slices.length - MAX_LISTED} more`));
@@ -140,7 +144,7 @@ export class ResultsPanel {
     return el(
       "article",
       { class: "result-card", "data-measurement-id": String(m.id), "data-source": m.source, "data-trust-status": m.trust?.status ?? "" },
-      el("header", {}, el("strong", {}, sliceLabel(slice)), el("span", { class: `badge badge-${m.source}` }, badge)),
+      el("header", {}, el("strong", {}, this.label(slice)), el("span", { class: `badge badge-${m.source}` }, badge)),
       ...caution,
       el("dl", { class: `result-numbers${warning ? " numbers-unvouched" : ""}` }, ...numbers),
       el("ul", { class: "flags" }, ...flags),

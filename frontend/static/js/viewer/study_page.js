@@ -137,11 +137,24 @@ subjectForm?.addEventListener("submit", async (event) => {
     const saved = await patchJson(`/api/studies/${study.id}/subject`, body);
     document.querySelector("[data-fact-sex]").textContent = saved.sex || "unknown";
     await refreshResults();
-    status.textContent = "Saved; the measurements are updated.";
+    status.textContent = results?.firstMeasured() ? "Saved; the measurements are updated." : "Saved. No slice is measured yet, so there is nothing to update.";
     subjectForm.dataset.saved = String(Date.now());
   } catch (error) {
     status.textContent = error.message;
   }
+});
+
+// The browser refuses an out-of-range field before any submit event: say so, and never leave an earlier "Saved" up.
+subjectForm?.addEventListener(
+  "invalid",
+  (event) => {
+    const label = event.target.closest("label")?.firstChild?.textContent.trim() ?? event.target.name;
+    subjectForm.querySelector("[data-subject-status]").textContent = `Not saved: ${label}: ${event.target.validationMessage}`;
+  },
+  true,
+);
+subjectForm?.addEventListener("input", () => {
+  subjectForm.querySelector("[data-subject-status]").textContent = "";
 });
 
 // ---- start ----
@@ -162,6 +175,8 @@ if (first) {
   const marked = first.images.findIndex((image) => image.id === first.level_image_id);
   const fallback = marked >= 0 ? marked : Math.floor((first.images.length - 1) / 2);
   selectSeries(first, first.id === hashSeries && hashSlice >= 0 ? hashSlice : fallback);
+  // Keys (arrows, 1-4, L...) work from the start, not only after a click on the image.
+  if (document.activeElement === document.body) viewer.stage.focus({ preventScroll: true });
 } else {
   viewer.setSeries([]);
 }
