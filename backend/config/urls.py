@@ -14,6 +14,7 @@ api = [
     path("api/auth/token/", account_views.TokenObtainApi.as_view(), name="api-token"),
     path("api/studies/", studies_api.StudyListCreateApi.as_view(), name="api-studies"),
     path("api/studies/<int:pk>/", studies_api.StudyDetailApi.as_view(), name="api-study"),
+    path("api/studies/<int:pk>/work", studies_api.StudyWorkApi.as_view(), name="api-study-work"),
     path("api/studies/<int:pk>/subject", studies_api.SubjectUpdateApi.as_view(), name="api-study-subject"),
     path("api/series/<int:pk>/level", studies_api.SeriesLevelApi.as_view(), name="api-series-level"),
     path("api/images/<int:pk>/", studies_api.ImageDetailApi.as_view(), name="api-image"),

@@ -128,7 +128,8 @@ class Progress:
     loss: float
     val_dice: float
     best_dice: float
-    seconds: float
+    seconds: float  # since train() began (this run: a resumed job starts again from 0)
+    epoch_seconds: float = 0.0  # this epoch's training and validation alone: what an ETA is made of
 
 
 @dataclass(frozen=True)
@@ -479,6 +480,7 @@ def train(
     # batch Dice: stable for the rare liver; with label fractions, Dice and cross-entropy take soft targets
     loss_fn = PartialDiceCELoss()
     while state.epoch < config.epochs and state.bad_epochs < config.patience:
+        epoch_started = time.perf_counter()
         loss = _run_epoch(
             step_model, optimiser, loss_fn, pool, replay_data, config, generator, device, state.epoch, anchor
         )
@@ -496,8 +498,9 @@ def train(
         })  # fmt: skip
         _save(out_path, spec, model, optimiser, state, generator, metadata, config)
         if progress:
-            seconds = time.perf_counter() - started
-            progress(Progress(state.epoch, config.epochs, loss, val_dice, state.best_dice, seconds))
+            now = time.perf_counter()
+            took = now - epoch_started
+            progress(Progress(state.epoch, config.epochs, loss, val_dice, state.best_dice, now - started, took))
     state.finished = True
     _save(out_path, spec, model, optimiser, state, generator, metadata, config)
     return TrainResult(

@@ -80,6 +80,18 @@ class StudyDetailApi(generics.RetrieveAPIView):
         return selectors.study_list(user=self.request.user).prefetch_related("series__images", "series__device")
 
 
+class StudyWorkApi(APIView):
+    @extend_schema(
+        responses=serializers.StudyWorkOutput,
+        description="Where each image's measurement stands: `queued` (with `position`, 1 = next in its queue), "
+        "`running` (with `progress` 0..1; `stage` preparing or measuring), or the newest covering job's outcome "
+        "(`succeeded`, `failed`, `cancelled`), or `none`. `pending` is true while any image is queued or running.",
+    )
+    def get(self, request, pk: int):
+        study = get_object_or_404(selectors.study_list(user=request.user), pk=pk)
+        return Response(serializers.StudyWorkOutput(selectors.study_pending_work(study=study)).data)
+
+
 class ImageDetailApi(generics.RetrieveAPIView):
     serializer_class = serializers.ImageOutput
 

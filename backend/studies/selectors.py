@@ -3,7 +3,7 @@
 
 from datetime import date
 
-from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, Min, OuterRef, Q, QuerySet
+from django.db.models import BooleanField, Count, Exists, ExpressionWrapper, Min, OuterRef, Q, QuerySet, Subquery
 
 from accounts.roles import ADMIN, CLINICIAN, LABELLER, ML_LEAD, RESEARCHER, REVIEWER, has_role
 
@@ -101,3 +101,62 @@ def device_list() -> QuerySet[Device]:
         image_count=Count("images", distinct=True),
         series_count=Count("series", distinct=True),
     ).order_by("display_name", "id")
+
+
+# ---- a study's pending work: the ingest and inference jobs covering its images ----
+
+WORK_KINDS = ("ingest", "infer")
+ACTIVE_STATES = ("queued", "running")
+FINISHED_STATES = ("succeeded", "failed", "cancelled")
+RECENT_FINISHED_JOBS = 50  # finished jobs looked at for "done" or "failed": the newest since the upload
+
+
+def _covered(job, study_id: int, image_ids: set[int]) -> set[int]:
+    """The images of the study a job works on: an ingest job names its study (and, since batches, its
+    images); an inference job names its images."""
+    if job.kind == "ingest":
+        if job.params.get("study_id") != study_id:
+            return set()
+        return image_ids & set(job.params["image_ids"]) if "image_ids" in job.params else set(image_ids)
+    return image_ids & set(job.params.get("image_ids", []))
+
+
+def _work_jobs(*, since) -> list:
+    """Queued and running ingest and inference jobs (few: they are the queue), each queued one with its
+    position among the queued jobs of its queue (1: the next to start), then the newest finished ones."""
+    from jobs.models import Job
+
+    ahead = Job.objects.filter(state="queued", queue=OuterRef("queue"), id__lte=OuterRef("id"))
+    position = Subquery(ahead.order_by().values("queue").annotate(n=Count("id")).values("n")[:1])
+    fields = ("id", "kind", "state", "progress", "params", "queue")
+    active = Job.objects.filter(state__in=ACTIVE_STATES, kind__in=WORK_KINDS).only(*fields).annotate(position=position)
+    finished = Job.objects.filter(state__in=FINISHED_STATES, kind__in=WORK_KINDS, created_at__gte=since).only(*fields)
+    return [*active.order_by("id"), *finished.order_by("-id")[:RECENT_FINISHED_JOBS]]
+
+
+def _work_entry(job) -> dict:
+    return {
+        "state": job.state,
+        "stage": "measuring" if job.kind == "infer" else "preparing",
+        "job_id": job.pk,
+        "position": getattr(job, "position", None) if job.state == "queued" else None,
+        "progress": round(job.progress, 3) if job.state == "running" else None,
+    }
+
+
+def study_pending_work(*, study: Study) -> dict:
+    """Per image of the study, where its measurement stands: `queued` (with its place in the queue),
+    `running` (with progress), or the outcome of the newest job that covered it (`succeeded`, `failed`,
+    `cancelled`), or `none` when no job is known. A running job wins over a queued one, then the oldest."""
+    images = list(Image.objects.filter(series__study=study).order_by("id").values_list("id", "created_at"))
+    image_ids = {image_id for image_id, _ in images}
+    work: dict[int, dict] = {}
+    if images:
+        for job in _work_jobs(since=min(created for _, created in images)):
+            for image_id in _covered(job, study.pk, image_ids):
+                known = work.get(image_id)
+                if known is None or (known["state"] == "queued" and job.state == "running"):
+                    work[image_id] = _work_entry(job)
+    none = {"state": "none", "stage": None, "job_id": None, "position": None, "progress": None}
+    rows = [{"image_id": image_id, **work.get(image_id, none)} for image_id, _ in images]
+    return {"study_id": study.pk, "pending": any(row["state"] in ACTIVE_STATES for row in rows), "images": rows}

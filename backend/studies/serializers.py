@@ -197,3 +197,18 @@ class SeriesLevelOutput(serializers.ModelSerializer):
 
     def get_level(self, series) -> str | None:
         return "L3" if series.level_image_id else None
+
+
+class ImageWorkOutput(serializers.Serializer):
+    image_id = serializers.IntegerField()
+    state = serializers.ChoiceField(choices=["queued", "running", "succeeded", "failed", "cancelled", "none"])
+    stage = serializers.ChoiceField(choices=["preparing", "measuring"], allow_null=True)
+    job_id = serializers.IntegerField(allow_null=True)
+    position = serializers.IntegerField(allow_null=True, help_text="1 = the next job of its queue to start")
+    progress = serializers.FloatField(allow_null=True)
+
+
+class StudyWorkOutput(serializers.Serializer):
+    study_id = serializers.IntegerField()
+    pending = serializers.BooleanField()
+    images = ImageWorkOutput(many=True)

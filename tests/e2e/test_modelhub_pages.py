@@ -8,6 +8,7 @@ that forgets the other, a grandchild the gate refuses, and a running training jo
 from unittest import mock
 
 import pytest
+from django.utils import timezone
 
 from tests.e2e.conftest import SerialWSGIServer
 from tests.e2e.helpers import sign_in
@@ -23,6 +24,12 @@ HISTORY = [
 ]
 
 LOG_EPOCHS = [(1, 0.92, 0.48), (2, 0.61, 0.71), (3, 0.4412, 0.8123)]
+# what a running training job reports after each epoch: the curve so far, with each epoch's seconds
+LIVE_EPOCHS = [*LOG_EPOCHS, (4, 0.37, 0.85), (5, 0.34, 0.86), (6, 0.31, 0.874)]
+LIVE = [
+    {"epoch": e, "loss": loss, "val_dice": dice, "seconds": seconds}
+    for (e, loss, dice), seconds in zip(LIVE_EPOCHS, [95, 60, 62, 58, 60, 61], strict=True)
+]
 
 
 def write(update):
@@ -77,7 +84,15 @@ def hub(transactional_db, make_user):
         attempts=1,
         created_by=lead,
         params={"version_id": child.id},
-        progress_detail={"epoch": 3, "epochs": 10, "loss": 0.4412, "val_dice": 0.8123, "best_dice": 0.8123},
+        heartbeat_at=timezone.now(),
+        progress_detail={
+            "epoch": 3,
+            "epochs": 10,
+            "loss": 0.4412,
+            "val_dice": 0.8123,
+            "best_dice": 0.8123,
+            "history": LIVE[:3],
+        },  # fmt: skip
         log_tail="".join(f"epoch {e}/10 loss {loss:.4f} val Dice {dice:.4f}\n" for e, loss, dice in LOG_EPOCHS),
     )
     return {
@@ -219,18 +234,33 @@ def test_the_job_page_follows_the_row_until_training_succeeds(hub, live_server, 
     assert "Epoch 3 / 10" in page.locator("[data-job-progress-text]").inner_text()
     assert page.locator("[data-metric-dice] dd").inner_text() == "0.812"
     assert page.locator("[data-cancel]").is_visible()
+    # The curves so far, drawn while it runs; the time left from the median epoch (62 s) x 7 epochs left.
+    assert page.locator("[data-job-curves] svg.chart-loss circle.chart-dot").count() == 3
+    assert page.locator("[data-job-curves] svg.chart-dice circle.chart-dot").count() == 3
+    assert page.locator("[data-metric-eta] dd").inner_text().startswith(("up to 7 min", "up to 6 min"))
     page.screenshot(path=str(screenshot_dir / "modelhub-job-running.png"), full_page=True)
 
     write(
         lambda: Job.objects.filter(pk=job.pk).update(
             progress=0.6,
-            progress_detail={"epoch": 6, "epochs": 10, "loss": 0.31, "val_dice": 0.874, "best_dice": 0.874},
+            heartbeat_at=timezone.now(),
+            progress_detail={
+                "epoch": 6,
+                "epochs": 10,
+                "loss": 0.31,
+                "val_dice": 0.874,
+                "best_dice": 0.874,
+                "history": LIVE,
+            },  # fmt: skip
             log_tail=job.log_tail + "epoch 6/10 loss 0.3100 val Dice 0.8740\n",
         )
     )
     page.wait_for_selector("[data-job-progress][data-value='60']", timeout=10_000)
     assert "Epoch 6 / 10" in page.locator("[data-job-progress-text]").inner_text()
     assert "epoch 6/10" in page.locator("[data-job-log]").inner_text()
+    assert page.locator("[data-job-curves] svg.chart-dice circle.chart-dot").count() == 6
+    assert page.locator("[data-metric-eta] dd").inner_text().startswith(("up to 4 min", "up to 3 min"))
+    page.screenshot(path=str(screenshot_dir / "modelhub-job-running-later.png"), full_page=True)
 
     write(
         lambda: Job.objects.filter(pk=job.pk).update(
@@ -242,6 +272,7 @@ def test_the_job_page_follows_the_row_until_training_succeeds(hub, live_server, 
     page.wait_for_selector("[data-job-result] svg.chart-dice path.chart-line", timeout=10_000)
     assert page.locator("[data-job-result] a[data-version-link]").get_attribute("href") == f"/models/{hub['child'].id}/"
     assert not page.locator("[data-cancel]").is_visible()
+    assert page.locator("[data-job-curves]").is_hidden(), "once done, the version's curves replace the live ones"
     page.screenshot(path=str(screenshot_dir / "modelhub-job-succeeded.png"), full_page=True)
 
 

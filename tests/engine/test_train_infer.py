@@ -311,3 +311,13 @@ def test_crops_in_the_body_stay_within_its_box_and_plain_crops_roam_the_canvas()
     assert (body_pixels(anywhere) < 32 * 32).sum() > 32  # most windows anywhere take in some air
     wide, _ = _crop(images, labels, 96, generator, config)  # wider than the body: centred on it
     assert (body_pixels(wide) == 50 * 80).all()
+
+
+def test_each_epoch_reports_its_own_seconds_apart_from_the_time_since_training_began(
+    tmp_path, tiny_samples, tiny_config
+):
+    reports = []
+    train(tiny_samples[:2], tmp_path / "timed.pt", tiny_config(epochs=2), progress=reports.append)
+    assert [report.epoch for report in reports] == [1, 2]
+    assert all(0 < report.epoch_seconds <= report.seconds for report in reports)
+    assert reports[1].seconds >= reports[0].seconds + reports[1].epoch_seconds - 1e-6

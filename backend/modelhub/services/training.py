@@ -3,6 +3,7 @@ evaluate it on every device's test split, keep it as a candidate (or promote it 
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -150,31 +151,47 @@ def training_run(*, job: Job) -> dict:
     return result
 
 
-def _train(job: Job, version: ModelVersion, opts: TrainingOptions) -> dict:
-    data_device = version.device or Device.objects.filter(pk=opts.data_device_id or 0).first()
-    samples, revision_ids = accepted_samples(device=data_device, split="train")
-    checkpoint = training_checkpoint_path(version.id)
-    parent_path = storage.media_path(version.parent.weights_path) if version.parent else None
+def training_reporter(*, job: Job) -> Callable[[Progress], None]:
+    """The engine's progress callback for a training job: each epoch's loss, Dice and seconds go to the job's
+    progress_detail (with the curve so far, for the job page's live charts and ETA); a cancel stops it."""
+    # the curves so far, kept across a resume (the job row holds what the epochs before it reported)
+    history = {row["epoch"]: row for row in (job.progress_detail or {}).get("history", [])}
 
     def report(progress: Progress) -> None:
+        history[progress.epoch] = {
+            "epoch": progress.epoch,
+            "loss": progress.loss,
+            "val_dice": progress.val_dice,
+            "seconds": round(progress.epoch_seconds, 3),
+        }
         detail = {
             "epoch": progress.epoch,
             "epochs": progress.epochs,
             "loss": progress.loss,
             "val_dice": progress.val_dice,
             "best_dice": progress.best_dice,
+            "epoch_seconds": round(progress.epoch_seconds, 3),
+            "history": [history[epoch] for epoch in sorted(history) if epoch <= progress.epoch],
         }
         line = f"epoch {progress.epoch}/{progress.epochs} loss {progress.loss:.4f} val Dice {progress.val_dice:.4f}"
         if not job_progress(job_id=job.pk, progress=0.9 * progress.epoch / progress.epochs, detail=detail, log=line):
             raise JobCancelled()
 
+    return report
+
+
+def _train(job: Job, version: ModelVersion, opts: TrainingOptions) -> dict:
+    data_device = version.device or Device.objects.filter(pk=opts.data_device_id or 0).first()
+    samples, revision_ids = accepted_samples(device=data_device, split="train")
+    checkpoint = training_checkpoint_path(version.id)
+    parent_path = storage.media_path(version.parent.weights_path) if version.parent else None
     outcome = train(
         samples,
         checkpoint,
         _config(version, opts),
         parent=parent_path,
         replay=_replay_samples(version, opts),
-        progress=report,
+        progress=training_reporter(job=job),
         resume=True,
     )
     relative, checksum = weights_store(source=checkpoint, name=version.name)

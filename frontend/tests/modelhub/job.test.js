@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { createPoller, epochText, isFinished, progressLine, progressPercent, resultVersionId, tailLines } from "../../static/js/modelhub/job.js";
+import { createPoller, epochText, etaSeconds, isFinished, progressLine, progressPercent, resultVersionId, tailLines, trainingEta } from "../../static/js/modelhub/job.js";
 
 test("progress is a clamped whole percentage, and 100 once succeeded", () => {
   assert.equal(progressPercent({ state: "running", progress: 0.456 }), 46);
@@ -112,4 +112,32 @@ test("stop() cancels the next request and poke() asks at once", async () => {
   assert.equal(timers.count, 0);
   poller.poke();
   assert.equal(timers.count, 0, "a stopped poller stays stopped");
+});
+
+test("the ETA is the median of recent step times times the steps left", () => {
+  assert.equal(etaSeconds([10, 12, 11], 4), 44);
+  assert.equal(etaSeconds([30, 10, 12, 11, 9, 13], 2, { recent: 5 }), 22, "only the last five count: the slow first step is out");
+  assert.equal(etaSeconds([10, 100], 1), 55, "two measurements: their middle");
+  assert.equal(etaSeconds([10, 10, 10], 0), 0);
+});
+
+test("no ETA before two measurements", () => {
+  assert.equal(etaSeconds([], 5), null);
+  assert.equal(etaSeconds([12], 5), null);
+  assert.equal(etaSeconds([12, Number.NaN], 5), null);
+  assert.equal(etaSeconds(undefined, 5), null);
+});
+
+test("the time the current step has run comes off the ETA, never more than one step", () => {
+  assert.equal(etaSeconds([10, 10], 3, { sinceLast: 4 }), 26);
+  assert.equal(etaSeconds([10, 10], 3, { sinceLast: 60 }), 20);
+  assert.equal(etaSeconds([10, 10], 3, { sinceLast: -5 }), 30, "a clock ahead of the server's changes nothing");
+});
+
+test("a running training job's ETA comes from its per-epoch seconds and the epochs left", () => {
+  const history = [1, 2, 3].map((epoch) => ({ epoch, loss: 1 / epoch, val_dice: 0.5, seconds: 20 }));
+  const job = { state: "running", heartbeat_at: "2026-01-01T00:00:05Z", progress_detail: { epoch: 3, epochs: 10, history } };
+  assert.equal(trainingEta(job, { now: Date.parse("2026-01-01T00:00:10Z") }), 7 * 20 - 5);
+  assert.equal(trainingEta({ ...job, state: "succeeded" }), null);
+  assert.equal(trainingEta({ ...job, progress_detail: { epoch: 1, epochs: 10, history: history.slice(0, 1) } }), null);
 });

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { DONE, FAILED, SKIPPED, UploadQueue, itemOutcome, makeItem, overallProgress, reasonSentence, resultsFromResponse, studiesOf, tally } from "../../static/js/upload/queue.js";
+import { DONE, FAILED, PROCESSING, SENT_SHARE, SKIPPED, UploadQueue, itemOutcome, makeItem, overallProgress, reasonSentence, resultsFromResponse, studiesOf, tally } from "../../static/js/upload/queue.js";
 
 const file = (name, size = 100, type = "") => ({ name, size, type });
 const stored = (name, studyId = 1, extra = {}) => ({ file: name, status: "stored", http_status: 201, code: null, reason: null, study_id: studyId, image_id: 10, device: "GE LightSpeed Ultra", ...extra });
@@ -69,8 +69,20 @@ test("overall progress weighs files by size and counts answered files as whole",
     { state: "queued", size: 100, loaded: 0 },
     { state: SKIPPED, size: 1e9, loaded: 0 },
   ];
-  assert.equal(overallProgress(items), 350 / 500);
+  assert.equal(overallProgress(items), (300 + 50 * SENT_SHARE) / 500);
   assert.equal(overallProgress([]), 1);
+});
+
+test("overall progress reaches 100 % only when every file has its outcome, not when its bytes are sent", () => {
+  const sent = [
+    { state: DONE, size: 300, loaded: 300 },
+    { state: PROCESSING, size: 100, loaded: 100 }, // every byte sent, the server still checking it
+  ];
+  assert.ok(overallProgress(sent) < 1);
+  assert.equal(Math.round(overallProgress(sent) * 100) < 100, true, "not even rounded up to 100 %");
+  assert.equal(overallProgress([sent[0], { ...sent[1], state: DONE }]), 1);
+  assert.equal(overallProgress([sent[0], { ...sent[1], state: FAILED }]), 1, "a failure is an outcome too");
+  assert.ok(overallProgress([{ state: PROCESSING, size: 0, loaded: 0 }]) < 1, "an empty file waits for its outcome too");
 });
 
 test("a row's outcome is its state in flight, then its results' status", () => {

@@ -5,7 +5,7 @@ import { getJson, postJson } from "../api.js";
 import { curvesFigure } from "./chart.js";
 import { busy, el, readJson, say, statusBadge } from "./dom.js";
 import { formatDateTime, formatDice, formatLoss, formatSeconds } from "./format.js";
-import { createPoller, epochText, isFinished, progressLine, progressPercent, resultVersionId, tailLines } from "./job.js";
+import { createPoller, epochText, isFinished, progressLine, progressPercent, resultVersionId, tailLines, trainingEta } from "./job.js";
 
 const root = document.querySelector("[data-job-page]");
 const jobId = root.dataset.jobId;
@@ -14,6 +14,7 @@ const $ = (selector) => document.querySelector(selector);
 const KIND_NAMES = { train: "Training", infer: "Inference", evaluate: "Evaluation", ingest: "Ingest", export: "Export" };
 
 let shownResultFor = null;
+let drawnEpochs = -1; // the live curves are redrawn only when an epoch is added
 
 function metric(label, value, key) {
   return el("div", { [`data-metric-${key}`]: "" }, el("dt", {}, label), el("dd", {}, value));
@@ -46,6 +47,7 @@ function render(job) {
       Number.isFinite(detail.loss) && metric("Loss", formatLoss(detail.loss), "loss"),
       Number.isFinite(detail.val_dice) && metric("Validation Dice", formatDice(detail.val_dice), "dice"),
       Number.isFinite(detail.best_dice) && metric("Best validation Dice so far", formatDice(detail.best_dice), "best"),
+      liveEta(job),
       metric("Attempts", String(job.attempts ?? 0), "attempts"),
       job.started_at ? metric(finished ? "Took" : "Running for", formatSeconds(elapsed(job)), "elapsed") : null,
       job.heartbeat_at && !finished ? metric("Last heartbeat", formatDateTime(job.heartbeat_at), "heartbeat") : null,
@@ -67,7 +69,28 @@ function render(job) {
   cancel.disabled = Boolean(job.cancel_requested);
   if (job.cancel_requested && !finished) cancel.textContent = "Cancelling…";
 
+  drawLiveCurves(job);
   if (job.state === "succeeded") showResult(job);
+}
+
+// While training runs: the time left from the measured epoch times (none before two epochs); the page polls
+// every second, so it counts down between epochs.
+function liveEta(job) {
+  if (job.state !== "running" || !Number.isFinite(job.progress_detail?.epochs)) return null;
+  const seconds = trainingEta(job);
+  // "up to": early stopping may end the training before its last epoch
+  const text = seconds == null ? "known after two epochs" : `up to ${formatSeconds(seconds)}`;
+  return metric("Training time left", text, "eta");
+}
+
+// The loss and Dice curves so far, drawn while the job runs; a succeeded job shows its version's instead.
+function drawLiveCurves(job) {
+  const box = $("[data-job-curves]");
+  const history = job.progress_detail?.history ?? [];
+  box.hidden = job.state === "succeeded" || history.length === 0;
+  if (box.hidden || history.length === drawnEpochs) return;
+  drawnEpochs = history.length;
+  $("[data-job-curves-body]").replaceChildren(curvesFigure(history));
 }
 
 async function showResult(job) {

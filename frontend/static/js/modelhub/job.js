@@ -106,3 +106,32 @@ export function createPoller({ load, onUpdate, onError = () => {}, interval = 10
     },
   };
 }
+
+/** The middle value (mean of the two middle ones for an even count). */
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+/**
+ * Seconds left: the median of the last `recent` measured step times × the steps left, less the time the
+ * current step has run already (`sinceLast`, at most one step). Null before two measurements: one step
+ * (often slowed by start-up) says too little.
+ */
+export function etaSeconds(stepSeconds, stepsLeft, { recent = 5, sinceLast = 0 } = {}) {
+  const measured = (stepSeconds ?? []).filter((s) => Number.isFinite(s) && s > 0);
+  if (measured.length < 2 || !Number.isFinite(stepsLeft) || stepsLeft < 0) return null;
+  const step = median(measured.slice(-recent));
+  const running = Math.min(step, Math.max(0, Number(sinceLast) || 0));
+  return Math.max(0, step * stepsLeft - (stepsLeft > 0 ? running : 0));
+}
+
+/** A running training job's ETA from its progress_detail (epochs are its steps), or null. */
+export function trainingEta(job, { now = Date.now() } = {}) {
+  const detail = job?.progress_detail;
+  if (job?.state !== "running" || !detail || !Number.isFinite(detail.epochs) || !Number.isFinite(detail.epoch)) return null;
+  const lastReport = job.heartbeat_at ? (now - Date.parse(job.heartbeat_at)) / 1000 : 0;
+  const steps = (detail.history ?? []).map((row) => row.seconds);
+  return etaSeconds(steps, detail.epochs - detail.epoch, { sinceLast: lastReport });
+}

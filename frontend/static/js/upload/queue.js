@@ -96,14 +96,22 @@ export function studiesOf(items) {
   return [...studies.values()];
 }
 
-/** Fraction 0..1 of bytes sent over every item that is or will be sent; answered items count as whole. */
+// Sending a file's bytes is this share of its part of the bar; the rest comes with its outcome (the server
+// checks, de-identifies and stores it), so the bar reaches 100 % only when every file has its outcome.
+export const SENT_SHARE = 0.9;
+
+/** Fraction 0..1 over every item that is or will be sent, weighed by size: bytes sent count for SENT_SHARE,
+ * an answered (or failed) item as whole. */
 export function overallProgress(items) {
   let total = 0;
   let done = 0;
   for (const item of items) {
     if (item.state === SKIPPED) continue;
-    total += item.size;
-    done += item.state === DONE || item.state === FAILED || item.state === PROCESSING ? item.size : Math.min(item.loaded, item.size);
+    const size = Math.max(1, item.size); // an empty file still waits for its outcome
+    total += size;
+    const answered = item.state === DONE || item.state === FAILED;
+    const sent = item.state === PROCESSING ? size : Math.min(item.loaded, size);
+    done += answered ? size : sent * SENT_SHARE;
   }
   return total === 0 ? 1 : done / total;
 }

@@ -107,8 +107,9 @@ function renderSummary(items) {
   progress.value = fraction;
   const sent = items.filter((item) => item.state !== SKIPPED);
   const answered = counts.finished - counts.skipped;
+  // floor, not round: the text never says 100 % before the last file's outcome
   progressText.textContent = counts.pending
-    ? `${answered} of ${sent.length} files answered · ${Math.round(fraction * 100)} %`
+    ? `${answered} of ${sent.length} files answered · ${Math.floor(fraction * 100)} %`
     : `All ${sent.length} files answered`;
   const parts = [`${counts.stored} stored`, `${counts.duplicates} duplicate${counts.duplicates === 1 ? "" : "s"}`, `${counts.rejected} rejected`];
   if (counts.failed) parts.push(`${counts.failed} failed`);

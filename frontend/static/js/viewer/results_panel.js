@@ -5,6 +5,7 @@
 import { ApiError, getJson } from "../api.js";
 import { overlayPixels } from "./overlay.js";
 import { flagText, formatValue, sliceLabel, trustWarning } from "./results_format.js";
+import { PENDING, studyWorkText, workText } from "./work.js";
 
 function el(tag, attributes = {}, ...children) {
   const node = document.createElement(tag);
@@ -44,7 +45,9 @@ export class ResultsPanel {
     this.current = root.querySelector("[data-current-result]");
     this.list = root.querySelector("[data-measured-list]");
     this.report = root.querySelector("[data-report]");
+    this.workStatus = root.querySelector("[data-work-status]");
     this.results = null;
+    this.work = new Map(); // image id -> its row of GET /api/studies/{id}/work
     this.overlays = new Map(); // mask url -> Promise<canvas>
     this.list.addEventListener("click", (event) => {
       const button = event.target.closest("[data-goto-image]");
@@ -62,6 +65,24 @@ export class ResultsPanel {
     this.root.dataset.loaded = "true";
     this.renderList();
     return this.results;
+  }
+
+  /** Takes an answer of the work API: the status line, and what unmeasured slices say, follow it. */
+  setWork(work) {
+    this.work = new Map((work?.images ?? []).map((row) => [row.image_id, row]));
+    const text = studyWorkText(work);
+    if (this.workStatus) {
+      this.workStatus.hidden = !text;
+      this.workStatus.textContent = text ?? "";
+      this.workStatus.dataset.pending = String(Boolean(text));
+    }
+    if (this.results) this.renderList();
+    const shown = Number(this.current.dataset.imageId);
+    if (this.results && shown) this.showImage(shown);
+  }
+
+  pendingWork() {
+    return [...this.work.values()].filter((row) => PENDING.has(row.state));
   }
 
   sliceFor(imageId) {
@@ -94,7 +115,7 @@ export class ResultsPanel {
     const items = this.results.slices.slice(0, MAX_LISTED).map((slice) => {
       const status = slice.measurement?.trust?.status;
       const caveat = status && status !== "verified" ? ` (${status})` : "";
-      const sma = slice.measurement ? `SMA ${formatValue(slice.measurement.sma_cm2, "cm²")}${caveat}` : "not measured";
+      const sma = slice.measurement ? `SMA ${formatValue(slice.measurement.sma_cm2, "cm²")}${caveat}` : workText(this.work.get(slice.image_id)) || "not measured";
       return el(
         "li",
         {},
@@ -102,8 +123,15 @@ export class ResultsPanel {
       );
     });
     if (this.results.slices.length > MAX_LISTED) items.push(el("li", { class: "muted" }, `… and ${this.results.slices.length - MAX_LISTED} more`));
-    if (items.length === 0) items.push(el("li", { class: "muted" }, "No slice measured yet: no model has run on this study and no mask was accepted."));
+    if (items.length === 0) items.push(el("li", { class: "muted", "data-empty-list": "" }, this.emptyListText()));
     this.list.replaceChildren(...items);
+  }
+
+  emptyListText() {
+    const pending = this.pendingWork();
+    if (pending.length) return "None yet.";
+    if ([...this.work.values()].some((row) => row.state === "failed")) return "No slice measured: the measurement failed. Ask an ML lead to look at the job.";
+    return "No slice measured yet: no model has run on this study and no mask was accepted.";
   }
 
   /** Shows the measurement of the slice on screen and marks it in the list. */
@@ -115,8 +143,12 @@ export class ResultsPanel {
     const slice = this.sliceFor(imageId);
     this.current.dataset.imageId = String(imageId);
     if (!slice?.measurement) {
+      const row = this.work.get(imageId);
       const hint = this.firstMeasured() ? "Pick a measured slice below." : "";
-      this.current.replaceChildren(el("p", { class: "muted", "data-not-measured": "" }, `This slice is not measured. ${hint}`));
+      let text = `This slice is not measured. ${hint}`;
+      if (PENDING.has(row?.state)) text = "This slice waits for its measurement: it appears here by itself, no need to reload.";
+      else if (row?.state === "failed" || row?.state === "cancelled") text = `${workText(row)} for this slice. ${hint}`;
+      this.current.replaceChildren(el("p", { class: "muted", "data-not-measured": "", "data-work-state": this.work.get(imageId)?.state ?? "none" }, text));
       return;
     }
     this.current.replaceChildren(this.card(slice));

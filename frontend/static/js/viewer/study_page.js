@@ -3,10 +3,11 @@
 // enters height, weight and sex; a clinician or labeller marks the L3 slice (button or key L).
 // The chosen series and slice are kept in the URL hash (#series=12&slice=4) so a view can be shared.
 
-import { patchJson, putJson } from "../api.js";
+import { getJson, patchJson, putJson } from "../api.js";
 import { ResultsPanel } from "./results_panel.js";
 import { subjectPatch } from "./results_format.js";
 import { Viewer } from "./viewer.js";
+import { createWorkPoller, landedImages } from "./work.js";
 
 const study = JSON.parse(document.getElementById("study-data").textContent);
 const seriesButtons = [...document.querySelectorAll("[data-series-id]")];
@@ -180,10 +181,36 @@ if (first) {
 } else {
   viewer.setSeries([]);
 }
-refreshResults()
-  .then(() => {
-    // Opened without a shared view or a mark: start on the first measured slice, if the one shown is not.
-    const firstMeasured = results?.firstMeasured();
-    if (!hashSeries && firstMeasured && !results.sliceFor(currentImageId())?.measurement) goToImage(firstMeasured.image_id);
-  })
-  .catch(() => {});
+// Opened without a shared view or a mark: start on the first measured slice, if the one shown is not.
+function goToFirstMeasured() {
+  const firstMeasured = results?.firstMeasured();
+  if (!hashSeries && firstMeasured && !results.sliceFor(currentImageId())?.measurement) goToImage(firstMeasured.image_id);
+}
+
+// ---- pending work: the page follows the study's jobs and fills in each measurement as it lands ----
+
+const loadWork = () => getJson(`/api/studies/${study.id}/work`);
+const workPoller = createWorkPoller({
+  load: loadWork,
+  isHidden: () => document.hidden,
+  onUpdate: async (work, previous) => {
+    results?.setWork(work);
+    if (landedImages(previous, work).length) {
+      await refreshResults().catch(() => {});
+      goToFirstMeasured();
+    }
+  },
+  onError: (error) => console.warn("study work", error),
+});
+document.addEventListener("visibilitychange", () => workPoller.visibilityChanged());
+
+async function start() {
+  // The work first: a measurement that lands between the two answers is then fetched on the next ask.
+  const work = results ? await loadWork().catch(() => null) : null;
+  results?.setWork(work);
+  await refreshResults().catch(() => {});
+  goToFirstMeasured();
+  if (work) workPoller.start(work);
+}
+
+start();
