@@ -5,8 +5,12 @@ import time
 from django.core.cache import cache
 
 
+def _now() -> float:
+    return time.time()
+
+
 def _window(key: str, window_s: int) -> tuple[str, float]:
-    now = time.time()
+    now = _now()
     index = int(now // window_s)
     return f"window:{key}:{window_s}:{index}", (index + 1) * window_s - now
 
