@@ -146,3 +146,15 @@ def test_a_single_slice_series_gets_no_levels_and_says_why(clinician, django_cap
     series.refresh_from_db()
     assert series.levels_detected == [] and series.level_image is None
     assert "single slice" in series.levels_message
+
+
+def test_the_real_siemens_t11_t12_series_offers_no_l3_slice_and_says_why(
+    clinician, ct_dir, django_capture_on_commit_callbacks
+):
+    """The engine cannot yet name these vertebrae (tests/engine/test_levels.py, xfail): it must not guess."""
+    folder = ct_dir / "siemens-biograph-t12-series"
+    files = {path.name: path.read_bytes() for path in sorted(folder.glob("CT.*"))}
+    series = upload_series(clinician, files, django_capture_on_commit_callbacks)
+    series.refresh_from_db()
+    assert series.levels_message.startswith(("L3 not in this series", "L3 not identified")), series.levels_message
+    assert series.level_image is None and series.levels_slice_count == len(files)
