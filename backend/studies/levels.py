@@ -42,7 +42,7 @@ class LevelMark:
 def series_levels_enqueue(*, series_id: int, image_ids: list[int], user=None) -> Job:
     """One level-detection job per series: new slices join it while it waits in the queue."""
     return job_create_or_join(
-        kind=Job.Kind.INGEST,
+        kind=Job.Kind.LEVELS,
         params={"series_id": series_id, "image_ids": sorted(image_ids)},
         merge="image_ids",
         created_by=user,
