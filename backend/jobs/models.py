@@ -7,6 +7,7 @@ from django.db import models
 class Job(models.Model):
     class Kind(models.TextChoices):
         INGEST = "ingest", "Ingest post-processing"
+        LEVELS = "levels", "Vertebral level detection"
         TRAIN = "train", "Training"
         INFER = "infer", "Inference"
         EVALUATE = "evaluate", "Evaluation"

@@ -219,6 +219,8 @@ def _slice(image: Image, position: tuple[int, int], measurements: list[Measureme
         "device": image.device.display_name,
         "slice_location": image.slice_location,
         "level": "L3" if image.series.level_image_id == image.id else None,
+        # automatic | confirmed | manual | manual_override (a hand choice the detected levels disagree with)
+        "level_source": image.series.level_source or None if image.series.level_image_id == image.id else None,
         "measurement": rows[0] if rows else None,
         "other_measurements": rows[1:],
     }

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Device, Image, Series, Study, Subject, SubjectChange
+from .models import Device, Image, LevelOverride, Series, Study, Subject, SubjectChange
 
 
 @admin.register(Device)
@@ -54,9 +54,50 @@ class StudyAdmin(admin.ModelAdmin):
     exclude = ["study_date"]
 
 
+class LevelOverrideInline(admin.TabularInline):
+    """Hand-chosen L3 slices the detected levels disagree with: read-only, never edited or deleted here."""
+
+    model = LevelOverride
+    fields = ["marked_at", "marked_by", "chosen_image", "chosen_z_mm", "chosen_level", "detected_z_mm", "warning"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Series)
 class SeriesAdmin(admin.ModelAdmin):
-    list_display = ["id", "study", "device", "description", "kernel"]
+    list_display = ["id", "study", "device", "description", "kernel", "level_source", "levels_message"]
+    list_filter = ["level_source"]
+    raw_id_fields = ["level_image"]
+    readonly_fields = [
+        "levels_detected",
+        "levels_l3_image",
+        "levels_l3_z_mm",
+        "levels_confidence",
+        "levels_anchor",
+        "levels_message",
+        "levels_slice_count",
+        "levels_detected_at",
+    ]
+    inlines = [LevelOverrideInline]
+
+
+@admin.register(LevelOverride)
+class LevelOverrideAdmin(admin.ModelAdmin):
+    list_display = ["marked_at", "series", "marked_by", "chosen_level", "chosen_z_mm", "detected_z_mm"]
+    search_fields = ["marked_by__username"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Image)

@@ -13,13 +13,16 @@ from accounts.roles import ADMIN, CLINICIAN, LABELLER, ML_LEAD
 from config.renderers import BINARY_RENDERERS, PNG_RENDERERS
 
 from . import selectors, serializers, storage
+from .levels import series_level_mark
 from .models import Image
-from .services import series_level_mark, subject_update_body, upload_ingest
+from .reformat import series_reformat
+from .services import subject_update_body, upload_ingest
 from .thumbnails import image_thumbnail_ensure
 
 UPLOAD_ROLES = (CLINICIAN, ML_LEAD, ADMIN)
 SUBJECT_EDITORS = (CLINICIAN, ADMIN)  # clinicians: subjects whose every image they see (services)
 LEVEL_MARKERS = (CLINICIAN, LABELLER, ADMIN)
+STUDY_DETAIL_PREFETCH = ("series__images", "series__device", "series__level_overrides")
 
 
 def outcome_status(outcomes) -> int:
@@ -77,7 +80,7 @@ class StudyDetailApi(generics.RetrieveAPIView):
     serializer_class = serializers.StudyDetailOutput
 
     def get_queryset(self):
-        return selectors.study_list(user=self.request.user).prefetch_related("series__images", "series__device")
+        return selectors.study_list(user=self.request.user).prefetch_related(*STUDY_DETAIL_PREFETCH)
 
 
 class StudyWorkApi(APIView):
@@ -162,7 +165,7 @@ class SubjectUpdateApi(APIView):
         body.is_valid(raise_exception=True)
         values = {"sex": None, "height_m": None, "weight_kg": None, **body.validated_data}
         subject_update_body(subject=study.subject, user=request.user, **values)
-        study = selectors.study_list(user=request.user).prefetch_related("series__images", "series__device").get(pk=pk)
+        study = selectors.study_list(user=request.user).prefetch_related(*STUDY_DETAIL_PREFETCH).get(pk=pk)
         return Response(serializers.StudyDetailOutput(study).data)
 
 
@@ -176,5 +179,39 @@ class SeriesLevelApi(APIView):
         body.is_valid(raise_exception=True)
         image_id = body.validated_data["image_id"]
         image = None if image_id is None else get_object_or_404(Image, pk=image_id)
-        series = series_level_mark(series=series, image=image, user=request.user)
-        return Response(serializers.SeriesLevelOutput(series).data)
+        mark = series_level_mark(series=series, image=image, user=request.user)
+        return Response(serializers.SeriesLevelOutput(mark.series).data)
+
+
+class SeriesDetailApi(generics.RetrieveAPIView):
+    serializer_class = serializers.SeriesDetailOutput
+
+    def get_queryset(self):
+        return selectors.series_list(user=self.request.user).prefetch_related("images", "level_overrides")
+
+
+class SeriesReformatApi(APIView):
+    renderer_classes = BINARY_RENDERERS
+
+    @extend_schema(
+        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)},
+        description="The series' sagittal or coronal reformat (`plane`), built from its axial slices with their "
+        "real spacing: raw little-endian int16 HU, row-major, shape in X-Rows and X-Columns, (z, in-plane) "
+        "spacing in mm in X-Pixel-Spacing. Row 0 is the most superior, at patient z X-Z-Top-Mm; each row is "
+        "X-Pixel-Spacing's first value lower. Sagittal columns run anterior to posterior (patient facing "
+        "left), coronal ones patient right to left; X-Position is the axial column (sagittal) or row "
+        "(coronal) the 6 mm slab is centred on. A series of fewer than two placed slices has none: 409.",
+    )
+    def get(self, request, pk: int, plane: str):
+        series = get_object_or_404(selectors.series_list(user=request.user), pk=pk)
+        reformat = series_reformat(series=series, plane=plane)
+        body = reformat.hu.astype("<i2", copy=False).tobytes()
+        response = HttpResponse(body, content_type="application/octet-stream")
+        rows, columns = reformat.hu.shape
+        response["X-Rows"], response["X-Columns"] = str(rows), str(columns)
+        response["X-Pixel-Spacing"] = f"{reformat.spacing_mm[0]},{reformat.spacing_mm[1]}"
+        response["X-Z-Top-Mm"] = f"{reformat.z_top_mm}"
+        response["X-Position"] = str(reformat.position)
+        response["X-Dtype"] = "int16-le"
+        response["Cache-Control"] = "private, no-cache"  # the series may gain slices
+        return response

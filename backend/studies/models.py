@@ -97,6 +97,15 @@ class Study(models.Model):
         return f"Study {self.pk} ({self.subject})"
 
 
+class LevelSource(models.TextChoices):
+    """Where a series' L3 slice came from."""
+
+    AUTOMATIC = "automatic", "Detected automatically"
+    CONFIRMED = "confirmed", "Confirmed by hand (within half a vertebra of the detected L3)"
+    MANUAL = "manual", "Marked by hand (no detected level to compare)"
+    MANUAL_OVERRIDE = "manual_override", "Manual override (disagrees with the detected level)"
+
+
 class Series(models.Model):
     series_uid = models.CharField(max_length=64, unique=True)
     study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="series")
@@ -113,6 +122,19 @@ class Series(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     level_marked_at = models.DateTimeField(null=True, blank=True)
+    level_z_mm = models.FloatField(null=True, blank=True, verbose_name="L3 z (mm)")
+    level_source = models.CharField(max_length=20, choices=LevelSource.choices, blank=True)
+    # What the vertebral level detector (segmentation.levels) found in the whole series: studies.levels.
+    levels_detected = models.JSONField(default=list, blank=True)  # superior first: name, endplates, centre (z mm)
+    levels_l3_image = models.ForeignKey(
+        "Image", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name="detected L3"
+    )
+    levels_l3_z_mm = models.FloatField(null=True, blank=True)
+    levels_confidence = models.FloatField(null=True, blank=True)
+    levels_anchor = models.CharField(max_length=80, blank=True)
+    levels_message = models.CharField(max_length=300, blank=True)
+    levels_slice_count = models.PositiveIntegerField(default=0)  # slices the detection saw: newer sees more
+    levels_detected_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "series"
@@ -164,3 +186,28 @@ class Image(models.Model):
     @property
     def reorientation(self) -> Reorientation:
         return Reorientation.from_name(self.orientation)
+
+
+class LevelOverride(models.Model):
+    """A hand-chosen L3 that disagrees with the detected level by more than half a vertebra: who chose which
+    slice when, and what the detector had found. Never edited; a new choice adds a row."""
+
+    series = models.ForeignKey(Series, on_delete=models.CASCADE, related_name="level_overrides")
+    marked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    marked_at = models.DateTimeField(auto_now_add=True)
+    chosen_image = models.ForeignKey(Image, null=True, on_delete=models.SET_NULL, related_name="+")
+    chosen_z_mm = models.FloatField(null=True, blank=True)
+    chosen_level = models.CharField(max_length=40, blank=True)  # what the detector calls the chosen slice
+    detected_image = models.ForeignKey(Image, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    detected_z_mm = models.FloatField(null=True, blank=True)
+    detected_message = models.CharField(max_length=300, blank=True)
+    distance_mm = models.FloatField(null=True, blank=True)  # chosen - detected L3 z, when L3 was detected
+    warning = models.TextField()
+
+    class Meta:
+        ordering = ["-marked_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"L3 override on series {self.series_id}: {self.chosen_level or '?'} chosen"

@@ -5,6 +5,7 @@ from rest_framework import serializers
 
 from config.fields import id_field
 
+from .levels import level_warning
 from .models import Device, Image, Series, Study
 from .selectors import image_order_key, study_date_shown
 
@@ -49,14 +50,58 @@ class ImageOutput(serializers.ModelSerializer):
         ]
 
 
-class SeriesOutput(serializers.ModelSerializer):
+class DetectedLevelOutput(serializers.Serializer):
+    name = serializers.CharField(help_text='"T12", "L3", "S1"; "" when the series has nothing to count from')
+    superior_mm = serializers.FloatField(allow_null=True, help_text="patient z; null where the series cuts it")
+    centre_mm = serializers.FloatField()
+    inferior_mm = serializers.FloatField(allow_null=True)
+    ribs = serializers.BooleanField()
+    sacral = serializers.BooleanField()
+
+
+class LevelDetectionOutput(serializers.Serializer):
+    """What the level detector found in the whole series (null until it has run)."""
+
+    levels = DetectedLevelOutput(many=True, source="levels_detected", help_text="superior first")
+    l3_image_id = serializers.IntegerField(allow_null=True, source="levels_l3_image_id")
+    l3_z_mm = serializers.FloatField(allow_null=True, source="levels_l3_z_mm")
+    confidence = serializers.FloatField(allow_null=True, source="levels_confidence")
+    anchor = serializers.CharField(source="levels_anchor")
+    message = serializers.CharField(source="levels_message", help_text='e.g. "L3 not in this series: T11-T12 found"')
+    slice_count = serializers.IntegerField(source="levels_slice_count")
+    detected_at = serializers.DateTimeField(source="levels_detected_at")
+
+
+class SeriesLevelFields(serializers.ModelSerializer):
+    """The series' L3 slice, where it came from, and the detection it is judged against."""
+
+    level_image_id = serializers.IntegerField(allow_null=True, read_only=True, help_text="the L3 slice")
+    level_source = serializers.CharField(
+        help_text='automatic | confirmed | manual | manual_override | "" (no L3 slice)', read_only=True
+    )
+    level_warning = serializers.SerializerMethodField()
+    detection = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Series
+        fields = ["level_image_id", "level_z_mm", "level_source", "level_marked_at", "level_warning", "detection"]
+
+    def get_level_warning(self, series) -> str | None:
+        return level_warning(series)
+
+    @extend_schema_field(LevelDetectionOutput(allow_null=True))
+    def get_detection(self, series) -> dict | None:
+        return LevelDetectionOutput(series).data if series.levels_detected_at else None
+
+
+class SeriesOutput(SeriesLevelFields):
     images = serializers.SerializerMethodField()
-    level_image_id = serializers.IntegerField(allow_null=True, read_only=True)  # the slice marked L3
     device = serializers.CharField(source="device.display_name")
 
     class Meta:
         model = Series
-        fields = ["id", "description", "device", "kernel", "kvp", "slice_thickness_mm", "level_image_id", "images"]
+        fields = ["id", "description", "device", "kernel", "kvp", "slice_thickness_mm"]
+        fields += [*SeriesLevelFields.Meta.fields, "images"]
 
     def get_images(self, series) -> list[dict]:
         images = sorted(series.images.all(), key=image_order_key)
@@ -71,6 +116,11 @@ class SeriesOutput(serializers.ModelSerializer):
             }
             for i in images
         ]
+
+
+class SeriesDetailOutput(SeriesOutput):
+    class Meta(SeriesOutput.Meta):
+        fields = ["id", "study", *SeriesOutput.Meta.fields[1:]]
 
 
 class StudyDateFields(serializers.Serializer):
@@ -187,13 +237,12 @@ class SeriesLevelInput(serializers.Serializer):
     image_id = id_field(allow_null=True, help_text="The slice to mark as L3; null clears the mark.")
 
 
-class SeriesLevelOutput(serializers.ModelSerializer):
-    level_image_id = serializers.IntegerField(allow_null=True)
+class SeriesLevelOutput(SeriesLevelFields):
     level = serializers.SerializerMethodField()
 
     class Meta:
         model = Series
-        fields = ["id", "study", "level_image_id", "level", "level_marked_at"]
+        fields = ["id", "study", "level", *SeriesLevelFields.Meta.fields]
 
     def get_level(self, series) -> str | None:
         return "L3" if series.level_image_id else None

@@ -6,7 +6,6 @@ from dataclasses import asdict, dataclass
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from config.errors import ApplicationError
 from jobs.models import Job
@@ -379,17 +378,6 @@ def _as_text(value) -> str:
     return "" if value in (None, "") else str(value)
 
 
-def series_level_mark(*, series: Series, image: Image | None, user) -> Series:
-    """Mark `image` as the series' L3 slice (None clears the mark)."""
-    if image is not None and image.series_id != series.pk:
-        raise ApplicationError(f"Image {image.pk} is not in series {series.pk}.", code="wrong_series")
-    series.level_image = image
-    series.level_marked_by = user if image is not None else None
-    series.level_marked_at = timezone.now() if image is not None else None
-    series.save(update_fields=["level_image", "level_marked_by", "level_marked_at"])
-    return series
-
-
 def study_postprocess_enqueue(*, study_id: int, image_ids: list[int], user=None) -> Job:
     """One post-processing job for the newly stored images of a study: files uploaded one per request join
     the study's job while it is still queued."""
@@ -404,9 +392,11 @@ def study_postprocess_enqueue(*, study_id: int, image_ids: list[int], user=None)
 
 
 def study_postprocess(*, job: Job) -> dict:
-    """After upload: render missing thumbnails of the new images, then run the hooks later apps registered
-    (inference) on them. A job queued before image_ids were recorded covers the whole study."""
+    """After upload: render missing thumbnails of the new images, queue level detection of their series (one
+    job per series, studies.levels), then run the hooks later apps registered (inference) on them. A job
+    queued before image_ids were recorded covers the whole study."""
     from .hooks import run_after_ingest
+    from .levels import series_levels_enqueue
     from .thumbnails import image_thumbnail_ensure
 
     study_id = job.params["study_id"]
@@ -417,6 +407,11 @@ def study_postprocess(*, job: Job) -> dict:
     for image in images.filter(thumbnail_path=""):
         image_thumbnail_ensure(image=image)
         made += 1
+    by_series: dict[int, list[int]] = {}
+    for image_id, series_id in images.values_list("id", "series_id"):
+        by_series.setdefault(series_id, []).append(image_id)
+    for series_id, ids in sorted(by_series.items()):
+        series_levels_enqueue(series_id=series_id, image_ids=ids, user=job.created_by)
     image_ids = sorted(images.values_list("id", flat=True))
     run_after_ingest(study_id=study_id, image_ids=image_ids, user=job.created_by)
-    return {"thumbnails": made, "images": len(image_ids)}
+    return {"thumbnails": made, "images": len(image_ids), "level_jobs": len(by_series)}

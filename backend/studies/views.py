@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from accounts.roles import has_role
 
 from . import selectors
-from .api import LEVEL_MARKERS, SUBJECT_EDITORS, UPLOAD_ROLES
+from .api import LEVEL_MARKERS, STUDY_DETAIL_PREFETCH, SUBJECT_EDITORS, UPLOAD_ROLES
 from .serializers import StudyDetailOutput
 
 
@@ -41,7 +41,7 @@ def study_list_page(request):
 
 @login_required
 def study_detail_page(request, pk: int):
-    queryset = selectors.study_list(user=request.user).prefetch_related("series__images", "series__device")
+    queryset = selectors.study_list(user=request.user).prefetch_related(*STUDY_DETAIL_PREFETCH)
     study = get_object_or_404(queryset, pk=pk)
     data = json.loads(json.dumps(StudyDetailOutput(study).data, default=str))
     context = {

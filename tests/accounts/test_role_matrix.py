@@ -31,6 +31,8 @@ JOB_ADMINS = {"ml_lead": 200, "admin": 200, "clinician": 404, "labeller": 404, "
 SUBJECT_EDITORS_BAD_BODY = {**dict.fromkeys(ALL, 403), "clinician": 404, "admin": 400}
 LEVEL_MARKERS_BAD_BODY = {**dict.fromkeys(ALL, 403), "clinician": 404, "labeller": 400, "admin": 400}
 NO_MEASUREMENT_YET = dict.fromkeys(ALL, 404)
+# The matrix's study is one slice: a reformat needs two or more (409) for those who may see the series.
+NO_REFORMAT_OF_ONE_SLICE = {role: 409 if status == 200 else status for role, status in ARCHIVE.items()}
 # Cohorts: researchers, ML leads and admins; definitions and exports belong to another researcher here.
 EXPORTERS = {**dict.fromkeys(ALL, 403), "researcher": 200, "ml_lead": 200, "admin": 200}
 EXPORTERS_BAD_BODY = {**dict.fromkeys(ALL, 403), "researcher": 400, "ml_lead": 400, "admin": 400}
@@ -79,6 +81,8 @@ MATRIX = [
     ("api/studies/<int:pk>/report.png", "get", ARCHIVE, 401),
     ("api/studies/<int:pk>/subject", "patch", SUBJECT_EDITORS_BAD_BODY, 401),
     ("api/series/<int:pk>/level", "put", LEVEL_MARKERS_BAD_BODY, 401),
+    ("api/series/<int:pk>/", "get", ARCHIVE, 401),
+    ("api/series/<int:pk>/reformat/<str:plane>", "get", NO_REFORMAT_OF_ONE_SLICE, 401),
     ("api/cohorts/preview", "get", EXPORTERS, 401),
     ("api/cohorts/definitions/", "get", EXPORTERS, 401),
     ("api/cohorts/definitions/", "post", EXPORTERS_BAD_BODY, 401),
@@ -162,7 +166,7 @@ def url_for(route: str, stored: dict) -> str:
         "api/exports/": stored["export"],
     }
     prefix = next((p for p in ids if route.startswith(p)), "")
-    return "/" + route.replace("<int:pk>", str(ids.get(prefix, 0)))
+    return "/" + route.replace("<int:pk>", str(ids.get(prefix, 0))).replace("<str:plane>", "sagittal")
 
 
 @pytest.mark.parametrize("route,method,expected,anonymous", MATRIX, ids=[f"{m} {r}" for r, m, *_ in MATRIX])

@@ -29,9 +29,17 @@ def test_a_real_worker_renders_thumbnails_after_an_upload(celery_worker_process,
 
     wait_for(finished, timeout=90, what="the ingest job to finish", log_path=celery_worker_process.log_path)
     assert job.state == Job.State.SUCCEEDED, job.error
-    assert job.attempts == 1 and job.result == {"thumbnails": 3}
+    assert job.attempts == 1 and job.result == {"thumbnails": 3, "images": 3, "level_jobs": 1}
     for image in Image.objects.all():
         assert storage.media_path(image.thumbnail_path).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+    # The series' level detection ran after it, on the inference queue, and stored its answer on the series.
+    levels = Job.objects.get(kind=Job.Kind.LEVELS)
+    wait_for(lambda: Job.objects.get(pk=levels.pk).is_finished, timeout=90, what="the level job")
+    levels.refresh_from_db()
+    assert levels.state == Job.State.SUCCEEDED and levels.queue == "inference", levels.error
+    series = Image.objects.first().series
+    assert series.levels_slice_count == 3 and series.levels_message and series.level_image is None
 
 
 def test_a_duplicate_delivery_does_no_work_twice(celery_worker_process, make_user, ct_dir):

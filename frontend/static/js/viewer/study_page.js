@@ -1,9 +1,13 @@
 // The study page: the series list (rendered by the server) picks which series the viewer scrolls; the
 // results panel shows the measurement of the slice on screen and its mask over the image; a clinician
-// enters height, weight and sex; a clinician or labeller marks the L3 slice (button or key L).
+// enters height, weight and sex; a clinician or labeller marks the L3 slice (button or key L) or accepts the
+// detected one. Beside the viewer, the sagittal and coronal reformats show the detected levels; a click on
+// them shows the axial slice there.
 // The chosen series and slice are kept in the URL hash (#series=12&slice=4) so a view can be shared.
 
 import { getJson, patchJson, putJson } from "../api.js";
+import { ReformatView } from "./reformat_view.js";
+import { nearestSliceIndex } from "./reformat_geometry.js";
 import { ResultsPanel } from "./results_panel.js";
 import { subjectPatch } from "./results_format.js";
 import { Viewer } from "./viewer.js";
@@ -14,7 +18,11 @@ const seriesButtons = [...document.querySelectorAll("[data-series-id]")];
 const viewerRoot = document.querySelector("[data-viewer]");
 const resultsRoot = document.querySelector("[data-results]");
 const levelButton = document.querySelector("[data-mark-level]");
+const acceptButton = document.querySelector("[data-accept-level]");
 const levelStatus = document.querySelector("[data-level-status]");
+const levelDetection = document.querySelector("[data-level-detection]");
+const levelWarning = document.querySelector("[data-level-warning]");
+const reformatRoot = document.querySelector("[data-reformat]");
 const subjectForm = document.querySelector("[data-subject-form]");
 
 function readHash() {
@@ -37,8 +45,23 @@ function initialSeries() {
 }
 
 let current = null;
+
+// The viewer scrolls images by slice position, usually from the feet up: +1 or -1 steps one slice down the body.
+function downTheBody(images) {
+  const placed = images.filter((image) => image.slice_location != null);
+  return placed.length > 1 && placed[1].slice_location > placed[0].slice_location ? -1 : 1;
+}
 const results = resultsRoot ? new ResultsPanel(resultsRoot, { studyId: study.id, onGoTo: goToImage }) : null;
 const viewer = new Viewer(viewerRoot, { onSliceChange: (index, image) => onSlice(index, image) });
+const reformat = reformatRoot
+  ? new ReformatView(reformatRoot, {
+      onPickZ: (z) => {
+        const index = nearestSliceIndex(viewer.images, z);
+        if (index >= 0) viewer.showSlice(index);
+      },
+      onStep: (step) => viewer.showSlice(viewer.index + step * downTheBody(viewer.images)),
+    })
+  : null;
 
 function currentImageId() {
   return viewer.images[viewer.index]?.id ?? null;
@@ -47,6 +70,7 @@ function currentImageId() {
 function onSlice(index, image) {
   writeHash(current.id, index);
   updateLevelUi();
+  reformat?.setCurrentZ(image.slice_location ?? null);
   if (!results?.results) return;
   results.showImage(image.id);
   showOverlay(image.id);
@@ -65,6 +89,7 @@ async function showOverlay(imageId) {
 function selectSeries(series, slice = 0) {
   current = series;
   for (const button of seriesButtons) button.setAttribute("aria-pressed", String(Number(button.dataset.seriesId) === series.id));
+  reformat?.setSeries(series);
   viewer.setSeries(series.images, slice);
 }
 
@@ -87,12 +112,35 @@ for (const button of seriesButtons) {
 
 // ---- the L3 mark ----
 
+const SOURCE_WORDS = {
+  automatic: "detected automatically",
+  confirmed: "confirmed by hand",
+  manual: "marked by hand",
+  manual_override: "a manual override of the detected level",
+};
+
 function updateLevelUi() {
   if (!levelStatus || !current) return;
   const marked = current.level_image_id;
   const index = current.images.findIndex((image) => image.id === marked);
-  levelStatus.textContent = marked && index >= 0 ? `L3 marked on image ${index + 1} of ${current.images.length}.` : "No slice of this series is marked L3.";
+  const source = SOURCE_WORDS[current.level_source] ? ` (${SOURCE_WORDS[current.level_source]})` : "";
+  levelStatus.textContent = marked && index >= 0 ? `L3 on image ${index + 1} of ${current.images.length}${source}.` : "No slice of this series is marked L3.";
   levelStatus.dataset.levelImageId = marked ? String(marked) : "";
+  levelStatus.dataset.levelSource = current.level_source || "";
+  const detection = current.detection;
+  if (levelDetection) {
+    const confidence = detection?.confidence ? ` Confidence ${Math.round(detection.confidence * 100)}%.` : "";
+    levelDetection.textContent = detection ? `${detection.message}${detection.message.endsWith(".") ? "" : "."}${confidence}` : current.images.length > 1 ? "Levels not detected yet." : "";
+    levelDetection.dataset.state = detection && detection.l3_image_id == null && detection.levels.length ? "missing" : "";
+  }
+  if (levelWarning) {
+    levelWarning.textContent = current.level_warning ?? "";
+    levelWarning.hidden = !current.level_warning;
+  }
+  if (acceptButton) {
+    const detected = detection?.l3_image_id ?? null;
+    acceptButton.hidden = !detected || (marked === detected && current.level_source === "confirmed");
+  }
   if (levelButton) {
     const here = marked && marked === currentImageId();
     levelButton.textContent = here ? "Clear the L3 mark" : "Mark this slice as L3";
@@ -100,20 +148,36 @@ function updateLevelUi() {
   }
 }
 
-async function toggleLevel() {
-  const imageId = currentImageId();
-  if (!current || imageId === null) return;
-  const wanted = current.level_image_id === imageId ? null : imageId;
+async function markLevel(imageId) {
   try {
-    const series = await putJson(`/api/series/${current.id}/level`, { image_id: wanted });
-    current.level_image_id = series.level_image_id;
+    const series = await putJson(`/api/series/${current.id}/level`, { image_id: imageId });
+    Object.assign(current, {
+      level_image_id: series.level_image_id,
+      level_z_mm: series.level_z_mm,
+      level_source: series.level_source,
+      level_warning: series.level_warning,
+      detection: series.detection,
+    });
     updateLevelUi();
+    reformat?.refresh();
     await refreshResults();
   } catch (error) {
     levelStatus.textContent = `Could not mark the slice: ${error.message}`;
   }
 }
 
+function toggleLevel() {
+  const imageId = currentImageId();
+  if (!current || imageId === null) return;
+  markLevel(current.level_image_id === imageId ? null : imageId);
+}
+
+acceptButton?.addEventListener("click", () => {
+  const detected = current?.detection?.l3_image_id;
+  if (!detected) return;
+  goToImage(detected);
+  markLevel(detected);
+});
 levelButton?.addEventListener("click", toggleLevel);
 viewerRoot.addEventListener("keydown", (event) => {
   if (!levelButton || event.key.toLowerCase() !== "l" || event.altKey || event.ctrlKey || event.metaKey) return;

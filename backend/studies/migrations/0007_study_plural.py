@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('studies', '0005_subject_link_changes_device_creator'),
+        ('studies', '0006_series_levels'),
     ]
 
     operations = [
