@@ -6,7 +6,8 @@
 The headline protocol of benchmarks/engine.py (device B, train subjects 0..K-1, test subjects 1000..1009,
 fine-tune lr 1e-3 cosine, 10 epochs, validation on the K images themselves as in the product), once per
 seed: the muscle Dice with flip averaging (the product's prediction) on the 10 test images, the median SMA
-error, and the epoch the muscle-first selection kept. Writes benchmarks/results/finetune-seeds-kK.json.
+error, and the epoch the muscle-first selection kept. Writes benchmarks/results/finetune-seeds-kK[-Nsteps].json (the
+product's default fine-tune is 20 x 100 = 2000 steps: --steps 2000).
 """
 
 from __future__ import annotations
@@ -70,7 +71,8 @@ def main(argv: list[str] | None = None) -> dict:
         "dice_flip_mean": float(np.mean(dice)), "dice_flip_sd": float(np.std(dice)),
         "dice_flip_range": [float(min(dice)), float(max(dice))],
     }  # fmt: skip
-    (RESULTS / f"finetune-seeds-k{args.k}.json").write_text(json.dumps(report, indent=1) + "\n")
+    suffix = "" if args.steps == 1190 else f"-{args.steps}steps"
+    (RESULTS / f"finetune-seeds-k{args.k}{suffix}.json").write_text(json.dumps(report, indent=1) + "\n")
     print(json.dumps({k: v for k, v in report.items() if k != "rows"}))
     return report
 

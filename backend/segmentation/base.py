@@ -39,7 +39,7 @@ class BaseRecipe:
     phantom_subjects: int = (
         40  # L3 slices of subjects 0.. (the engine benchmark's base images), half as many liver-level
     )
-    phantom_share: float = 0.15  # of every batch (train's replay mix); 0.35 tripled muscle inside real organs
+    phantom_share: float = 0.15  # of every batch (train's replay mix); 0.35 scored no better on real CT
     phantom_val_subjects: int = 8  # subjects 500.. (the engine benchmark's validation seeds)
     seed: int = 0
     train: TrainConfig = field(
