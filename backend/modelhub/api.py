@@ -6,7 +6,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import roles_required
 from accounts.roles import ADMIN, ML_LEAD
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from studies.models import Device, Image
 
 from . import selectors

@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from config.fields import id_field
+from core.fields import id_field
 
 # A refusal's body: DRF's field errors ({"epochs": ["..."]}) or the application's {"detail", "code"}.
 ERROR_BODY = {
