@@ -10,8 +10,8 @@ from rest_framework.views import APIView
 
 from accounts.permissions import roles_required
 from accounts.roles import ADMIN, LABELLER, ML_LEAD, RESEARCHER, REVIEWER
-from config.errors import ApplicationError
-from config.renderers import PNG_RENDERERS
+from core.errors import ApplicationError
+from core.renderers import PNG_RENDERERS
 
 from . import selectors, serializers, services
 from .masks import MAX_PNG_BYTES

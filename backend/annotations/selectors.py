@@ -10,8 +10,8 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from accounts.roles import ADMIN, LABELLER, ML_LEAD, RESEARCHER, REVIEWER, has_role
-from config.errors import ApplicationError
-from config.fields import MAX_ID
+from core.errors import ApplicationError
+from core.fields import MAX_ID
 from studies.models import Image, Split
 from studies.selectors import image_list
 

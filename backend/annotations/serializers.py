@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from config.fields import id_field
+from core.fields import id_field
 
 from .models import Annotation, AnnotationRevision, LabelSet, Prelabel, Review, Status
 

@@ -13,7 +13,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from accounts.roles import ADMIN, has_role
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from studies.models import Image
 
 from .hooks import run_after_accept

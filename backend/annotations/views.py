@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from accounts.roles import ADMIN, has_role, user_roles
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 
 from . import selectors, serializers
 from .api import EDITORS, REVIEWERS, WORKERS

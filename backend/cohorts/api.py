@@ -15,9 +15,9 @@ from rest_framework.views import APIView
 
 from accounts.permissions import roles_required
 from accounts.roles import ADMIN, ML_LEAD, RESEARCHER
-from config.errors import ApplicationError
-from config.fields import MAX_ID
-from config.renderers import OctetStreamRenderer
+from core.errors import ApplicationError
+from core.fields import MAX_ID
+from core.renderers import OctetStreamRenderer
 from studies import storage
 
 from . import selectors, services

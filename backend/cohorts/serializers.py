@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from config.fields import id_field
+from core.fields import id_field
 
 from .models import CohortDefinition, Export
 

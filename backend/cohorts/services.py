@@ -8,7 +8,7 @@ import secrets
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from jobs.models import Job
 from jobs.services import JobCancelled, job_create, job_progress
 from studies import storage

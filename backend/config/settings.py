@@ -178,10 +178,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_PAGINATION_CLASS": "config.fields.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.fields.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
+    "EXCEPTION_HANDLER": "core.errors.api_exception_handler",
     "DEFAULT_THROTTLE_RATES": {"upload": env_str("UPLOAD_THROTTLE_RATE", "600/hour")},
     "NUM_PROXIES": 0,  # DRF's own throttles key anonymous clients by REMOTE_ADDR, never by X-Forwarded-For
 }

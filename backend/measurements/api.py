@@ -8,9 +8,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.errors import ApplicationError
-from config.fields import MAX_ID
-from config.renderers import PNG_RENDERERS
+from core.errors import ApplicationError
+from core.fields import MAX_ID
+from core.renderers import PNG_RENDERERS
 from studies.selectors import image_list, study_list
 
 from . import results, selectors

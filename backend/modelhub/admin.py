@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.shortcuts import redirect, render
 from django.urls import path
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from studies.models import Device
 
 from .models import Evaluation, ModelVersion, Prediction

@@ -10,7 +10,7 @@ from rest_framework.views import APIView
 
 from accounts.permissions import roles_required
 from accounts.roles import ADMIN, CLINICIAN, LABELLER, ML_LEAD
-from config.renderers import BINARY_RENDERERS, PNG_RENDERERS
+from core.renderers import BINARY_RENDERERS, PNG_RENDERERS
 
 from . import selectors, serializers, storage
 from .levels import series_level_mark

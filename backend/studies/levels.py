@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils import timezone
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from jobs.models import Job
 from jobs.services import job_create_or_join
 from segmentation.levels import detect_levels

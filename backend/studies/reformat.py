@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 
 from . import storage
 from .models import Series

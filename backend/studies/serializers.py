@@ -3,7 +3,7 @@ from datetime import date
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.fields import id_field
+from core.fields import id_field
 
 from .levels import level_warning
 from .models import Device, Image, Series, Study

@@ -7,7 +7,7 @@ from dataclasses import asdict, dataclass
 from django.conf import settings
 from django.db import IntegrityError, transaction
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from jobs.models import Job
 from jobs.services import job_create_or_join
 

@@ -12,7 +12,7 @@ from django.db import connection
 from annotations import services
 from annotations.models import Annotation, AnnotationRevision
 from annotations.selectors import label_set_get
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from tests.conftest import require_postgresql
 
 from .conftest import png, square_mask

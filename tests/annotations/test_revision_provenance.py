@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from annotations.services import prelabel_store
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 
 from .conftest import decode, mask_url, save, square_mask
 

@@ -5,7 +5,7 @@ import threading
 import pytest
 from django.db import connection
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from modelhub.models import Evaluation, ModelVersion
 from modelhub.services.versions import active_version, model_version_promote
 from studies.models import Device

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from jobs.models import Job
 from jobs.services import JobCancelled, database_lost, job_create, job_progress
 from segmentation import DEFAULT_ARCH

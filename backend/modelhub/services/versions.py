@@ -9,7 +9,7 @@ from pathlib import Path
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 from segmentation.checkpoint import CheckpointError, load_checkpoint
 from studies.models import Device, Image
 

@@ -2,7 +2,7 @@
 
 from rest_framework import pagination, serializers
 
-from config.errors import ApplicationError
+from core.errors import ApplicationError
 
 # Database ids are 64-bit: a larger number must be a 400 naming the field, not an overflow in the query
 # (SQLite raises OverflowError; PostgreSQL quietly finds nothing).
