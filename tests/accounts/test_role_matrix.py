@@ -78,6 +78,7 @@ MATRIX = [
     ("api/images/<int:pk>/measurements", "get", ARCHIVE, 401),
     ("api/images/<int:pk>/measurement-mask", "get", NO_MEASUREMENT_YET, 401),
     ("api/studies/<int:pk>/results", "get", ARCHIVE, 401),
+    ("api/studies/<int:pk>/work", "get", ARCHIVE, 401),
     ("api/studies/<int:pk>/report.png", "get", ARCHIVE, 401),
     ("api/studies/<int:pk>/subject", "patch", SUBJECT_EDITORS_BAD_BODY, 401),
     ("api/series/<int:pk>/level", "put", LEVEL_MARKERS_BAD_BODY, 401),
