@@ -44,13 +44,17 @@ class CohortPreviewApi(ExporterApi):
         responses=inline_serializer(
             "CohortPreview",
             fields={
+                "unit": serializers.ChoiceField(("subject", "image")),
                 "count": serializers.IntegerField(),
                 "subjects": serializers.IntegerField(),
+                "without_l3": serializers.DictField(allow_null=True),
                 "rows": serializers.ListField(child=serializers.DictField()),
                 "points": serializers.DictField(),
             },
         ),
-        description="The number of images the filter selects, the first rows, and values to plot.",
+        description="The number of rows the filter selects (unit=subject, the default: one per subject and study "
+        "at L3, with the subjects that have no L3 measurement counted and listed; unit=image: one per measured "
+        "image), the first rows, and values to plot.",
     )
     def get(self, request):
         return Response(selectors.cohort_preview(filters=filters_from(request.query_params)))

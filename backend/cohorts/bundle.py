@@ -18,13 +18,15 @@ from segmentation.composition import IMAT_HU, MARTIN_2013, MUSCLE_HU, PRADO_2008
 from studies import storage
 
 from . import selectors
-from .columns import COLUMNS
+from .columns import columns_for
 from .mask_files import MaskSource, nifti_bytes, overlay_png, seg_bytes
 from .writers import write_csv, write_parquet
 
 SELECTION_RULE = (
-    "One row per measured image. Eligible: measurements of an accepted annotation's current revision, and "
-    "model versions' predictions, narrowed by the source and model_version filters. Per image the accepted "
+    "unit=subject (default): one row per subject and study, the chosen measurement of its series' L3 slice "
+    "(level_source says where that slice came from); unit=image: one row per measured image. Eligible: "
+    "measurements of an accepted annotation's current revision, and model versions' "
+    "predictions, narrowed by the source and model_version filters. Per image the accepted "
     "annotation is chosen, else the newest model measurement; flag filters then apply to the chosen one."
 )
 PACKAGES = ("Django", "numpy", "pydicom", "highdicom", "nibabel", "pyarrow", "pillow")
@@ -79,11 +81,11 @@ def _image_files(archive: _Archive, row: dict, image, software: str) -> dict:
     }
 
 
-def _metrics(archive: _Archive, rows: list[dict]) -> None:
+def _metrics(archive: _Archive, rows: list[dict], columns) -> None:
     with tempfile.TemporaryDirectory() as folder:
         for name, write in (("metrics.csv", write_csv), ("metrics.parquet", write_parquet)):
             path = Path(folder) / name
-            write(rows, path)
+            write(rows, path, columns)
             archive.add(name, path.read_bytes())
 
 
@@ -94,7 +96,7 @@ def bundle_write(rows: list[dict], path: Path, *, export, report: Callable[[floa
     images = selectors.images_for_files(image_ids=[row["image_id"] for row in rows])
     archive = _Archive(path)
     with archive.zip:
-        _metrics(archive, rows)
+        _metrics(archive, rows, columns_for(export.filters))
         entries = []
         for index, row in enumerate(rows, start=1):
             entries.append(_image_files(archive, row, images[row["image_id"]], software))
@@ -105,6 +107,7 @@ def bundle_write(rows: list[dict], path: Path, *, export, report: Callable[[floa
 
 
 def _manifest(rows, *, export, files, images, versions) -> bytes:
+    columns = columns_for(export.filters)
     models = {(row["model_version"], row["model_checksum"]) for row in rows if row["model_version"]}
     content = {
         "export_id": export.pk,
@@ -118,7 +121,7 @@ def _manifest(rows, *, export, files, images, versions) -> bytes:
         "references": [PRADO_2008, MARTIN_2013],
         "models": [{"name": name, "checksum": checksum} for name, checksum in sorted(models)],
         "software": versions,
-        "columns": [{"name": c.name, "type": c.kind, "description": c.description} for c in COLUMNS],
+        "columns": [{"name": c.name, "type": c.kind, "description": c.description} for c in columns],
         "files": files,
         "images": images,
     }

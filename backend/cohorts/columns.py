@@ -1,4 +1,5 @@
-"""The export's columns: one row per measured image, flattened from a measurement and its image.
+"""The export's columns: one row per subject and study at L3 (the default unit), or per measured image,
+flattened from a measurement and its image.
 
 Each column has a name, an Arrow type (Parquet keeps types; CSV writes text) and a description that
 goes into the zip's manifest.json. Nothing here identifies a patient: subjects appear by pseudonym only.
@@ -70,6 +71,26 @@ COLUMNS: list[Column] = [
     Column("uncertainty", "float", "the prediction's uncertainty: mean normalised entropy 0..1 (model rows)"),
 ]
 COLUMN_NAMES = [column.name for column in COLUMNS]
+LEVEL_SOURCE = Column(
+    "level_source",
+    "str",
+    "where the series' L3 slice came from: automatic, confirmed, manual or manual_override (a hand choice the "
+    "detected levels disagree with)",
+)
+# unit=subject: the image-level columns plus the L3 slice's provenance, right after `level`.
+SUBJECT_COLUMNS: list[Column] = [
+    *COLUMNS[: COLUMN_NAMES.index("level") + 1],
+    LEVEL_SOURCE,
+    *COLUMNS[COLUMN_NAMES.index("level") + 1 :],
+]
+UNITS = ("subject", "image")
+DEFAULT_UNIT = "subject"
+
+
+def columns_for(filters: dict) -> list[Column]:
+    """The columns of an export of this filter: its unit decides (subject unless it says image)."""
+    return COLUMNS if filters.get("unit") == "image" else SUBJECT_COLUMNS
+
 
 # What a row is built from: one .values() query over measurements, joined to image, study, subject, device
 # ({alias: field path}).
@@ -105,6 +126,8 @@ MEASUREMENT_FIELDS = {
     "kvp": "image__series__kvp",
     "slice_thickness_mm": "image__series__slice_thickness_mm",
     "series_level_image_id": "image__series__level_image_id",
+    "level_source": "image__series__level_source",
+    "study_id": "image__series__study_id",
     "pixel_spacing_row_mm": "image__spacing_row_mm",
     "pixel_spacing_col_mm": "image__spacing_col_mm",
 }

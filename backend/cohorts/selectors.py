@@ -59,11 +59,12 @@ def _eligible_sources(filters: dict) -> Q:
     return from_annotation | from_model
 
 
-def _image_filters(filters: dict) -> Q:
-    subject = "image__series__study__subject__"
+def _image_filters(filters: dict, image: str = "image__") -> Q:
+    """The filter's conditions on an image, its series, study and subject (`image`: the path to the image)."""
+    subject = f"{image}series__study__subject__"
     wanted = Q()
     if filters.get("device"):
-        wanted &= Q(image__device_id__in=filters["device"])
+        wanted &= Q(**{f"{image}device_id__in": filters["device"]})
     if filters.get("sex"):
         wanted &= Q(**{f"{subject}sex": "" if filters["sex"] == "unknown" else filters["sex"]})
     if "age_min" in filters:
@@ -71,13 +72,13 @@ def _image_filters(filters: dict) -> Q:
     if "age_max" in filters:
         wanted &= Q(**{f"{subject}age_years__lte": filters["age_max"]})
     if "year_from" in filters:
-        wanted &= Q(image__series__study__study_year__gte=filters["year_from"])
+        wanted &= Q(**{f"{image}series__study__study_year__gte": filters["year_from"]})
     if "year_to" in filters:
-        wanted &= Q(image__series__study__study_year__lte=filters["year_to"])
+        wanted &= Q(**{f"{image}series__study__study_year__lte": filters["year_to"]})
     if filters.get("split"):
-        wanted &= Q(image__split=filters["split"])
+        wanted &= Q(**{f"{image}split": filters["split"]})
     if filters.get("level") == "L3":
-        wanted &= Q(image__series__level_image_id=F("image_id"))
+        wanted &= Q(**{f"{image}series__level_image_id": F(f"{image}id")})
     return wanted
 
 
@@ -116,7 +117,7 @@ def _flag_matches(row: dict, filters: dict) -> bool:
 
 
 def cohort_rows(*, filters: dict) -> list[dict]:
-    """The export rows: one per measured image, ordered by pseudonym then image.
+    """The image-level rows (unit=image): one per measured image, ordered by pseudonym then image.
 
     Each row also carries `_measurement_id` and `_model_version_id` (not exported) to find its mask."""
     chosen, seen = [], set()
@@ -128,22 +129,80 @@ def cohort_rows(*, filters: dict) -> list[dict]:
         if _flag_matches(row, filters) and _trust_matches(row, filters):
             row["_measurement_id"] = record["measurement_id"]
             row["_model_version_id"] = record["model_version_id"]
+            row["_study_id"] = record["study_id"]
+            row["level_source"] = (record["level_source"] or None) if row["level"] else None
             chosen.append(row)
     chosen.sort(key=lambda row: (row["pseudonym"] or "", row["image_id"]))
     return chosen
 
 
+def subject_rows(*, filters: dict) -> list[dict]:
+    """The subject-level rows (unit=subject): one per subject and study, the chosen measurement of its
+    series' L3 slice (accepted annotation over the newest model measurement, as for images). A study with
+    several series marked at L3 gives the first series' slice (lowest image id) that passes the filter."""
+    rows, studies = [], set()
+    for row in cohort_rows(filters={**filters, "level": "L3"}):
+        if row["_study_id"] not in studies:
+            studies.add(row["_study_id"])
+            rows.append(row)
+    return rows
+
+
+def export_rows(*, filters: dict) -> list[dict]:
+    """The rows an export or preview of this filter has: per subject and study (default) or per image."""
+    return cohort_rows(filters=filters) if filters.get("unit") == "image" else subject_rows(filters=filters)
+
+
+def studies_without_l3(*, filters: dict) -> dict:
+    """Studies the filter selects (subject, year, device, split) with no measurement at their L3 slice,
+    by pseudonym: none of their series has an L3 slice marked, or none of those slices is measured
+    (from an eligible source). A study whose L3 measurement only fails the flag or trust filter is not here:
+    it is measured, just left out of the cohort."""
+    scope = {key: value for key, value in filters.items() if key != "level"}
+    studies = (
+        Image.objects.filter(_image_filters(scope, image=""))
+        .values("series__study_id", "series__study__subject__pseudonym", "series__study__study_year")
+        .distinct()
+    )
+    measured = set(
+        eligible_measurements(filters={**scope, "level": "L3"}).values_list("image__series__study_id", flat=True)
+    )
+    marked = set(
+        Image.objects.filter(_image_filters({**scope, "level": "L3"}, image="")).values_list(
+            "series__study_id", flat=True
+        )
+    )
+    missing = [
+        {
+            "pseudonym": study["series__study__subject__pseudonym"],
+            "study_year": study["series__study__study_year"],
+            "reason": "L3 slice not measured" if study["series__study_id"] in marked else "no L3 slice marked",
+        }
+        for study in studies
+        if study["series__study_id"] not in measured
+    ]
+    missing.sort(key=lambda entry: (entry["pseudonym"], entry["study_year"] or 0))
+    return {"subjects": len({entry["pseudonym"] for entry in missing}), "studies": missing}
+
+
 def cohort_preview(*, filters: dict) -> dict:
-    """The live count, the first rows, and the points the page plots (SMI by sex and device, muscle HU)."""
-    rows = cohort_rows(filters=filters)
+    """The live count, the first rows, and the points the page plots (SMI by sex and device, muscle HU).
+
+    unit=subject (default): `count` is subject-study rows at L3, and `without_l3` counts and lists the
+    subjects with no L3 measurement; unit=image: `count` is images, as before."""
+    unit = "image" if filters.get("unit") == "image" else "subject"
+    rows = export_rows(filters=filters)
     plotted = rows[:PLOT_POINTS_MAX]
+    columns = [*PREVIEW_COLUMNS, "level_source"] if unit == "subject" else list(PREVIEW_COLUMNS)
     return {
+        "unit": unit,
         "count": len(rows),
         "subjects": len({row["pseudonym"] for row in rows}),
+        "without_l3": studies_without_l3(filters=filters) if unit == "subject" else None,
         "by_source": {source: sum(row["source"] == source for row in rows) for source in ("annotation", "model")},
         "filters": filters,
-        "columns": list(PREVIEW_COLUMNS),
-        "rows": [{column: row[column] for column in PREVIEW_COLUMNS} for row in rows[:PREVIEW_ROWS]],
+        "columns": columns,
+        "rows": [{column: row[column] for column in columns} for row in rows[:PREVIEW_ROWS]],
         "points": {
             "sex": [row["sex"] or "" for row in plotted],
             "device": [row["device"] for row in plotted],

@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from core.fields import id_field
 
+from .columns import DEFAULT_UNIT, UNITS
 from .models import CohortDefinition, Export
 
 SEX_CHOICES = ("M", "F", "unknown")
@@ -23,6 +24,13 @@ def _ids() -> serializers.ListField:
 class CohortFilterInput(serializers.Serializer):
     """Every key is optional; an empty filter is the whole measured archive."""
 
+    unit = serializers.ChoiceField(
+        UNITS,
+        required=False,
+        default=DEFAULT_UNIT,
+        help_text="subject (default): one row per subject and study, measured at its L3 slice; image: one row "
+        "per measured image",
+    )
     device = _ids()
     sex = serializers.ChoiceField(SEX_CHOICES, required=False)
     age_min = serializers.IntegerField(min_value=0, max_value=130, required=False)

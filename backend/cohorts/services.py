@@ -14,8 +14,9 @@ from jobs.services import JobCancelled, job_create, job_progress
 from studies import storage
 
 from .bundle import bundle_write
+from .columns import columns_for
 from .models import CohortDefinition, Export
-from .selectors import cohort_rows
+from .selectors import export_rows
 from .writers import WRITERS
 
 logger = logging.getLogger(__name__)
@@ -76,7 +77,7 @@ def _sha256(path) -> str:
 def export_run(*, job: Job) -> dict:
     """Select the rows, write the file next to a temporary name, then publish it with its hash."""
     export = Export.objects.select_related("created_by").get(pk=job.params["export_id"])
-    rows = cohort_rows(filters=export.filters)
+    rows = export_rows(filters=export.filters)
     report = _reporter(job.pk, start=0.1)
     report(0.0)
     relative = f"exports/{export.pk}/{export.filename}"
@@ -87,7 +88,7 @@ def export_run(*, job: Job) -> dict:
         if export.format == Export.Format.ZIP:
             bundle_write(rows, partial, export=export, report=report)
         else:
-            WRITERS[export.format](rows, partial)
+            WRITERS[export.format](rows, partial, columns_for(export.filters))
         digest, size = _sha256(partial), partial.stat().st_size
         os.replace(partial, target)
     finally:

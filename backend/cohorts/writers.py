@@ -4,7 +4,7 @@ import csv
 import datetime as dt
 from pathlib import Path
 
-from .columns import COLUMNS
+from .columns import COLUMNS, Column
 
 ARROW_TYPES = {"int": "int64", "float": "float64", "str": "string", "bool": "bool_", "date": "date32"}
 
@@ -21,29 +21,29 @@ def _csv_value(value) -> str:
     return str(value)
 
 
-def write_csv(rows: list[dict], path: Path) -> None:
+def write_csv(rows: list[dict], path: Path, columns: list[Column] = COLUMNS) -> None:
     with path.open("w", newline="", encoding="utf-8") as out:
         writer = csv.writer(out)
-        writer.writerow([column.name for column in COLUMNS])
+        writer.writerow([column.name for column in columns])
         for row in rows:
-            writer.writerow([_csv_value(row[column.name]) for column in COLUMNS])
+            writer.writerow([_csv_value(row[column.name]) for column in columns])
 
 
-def arrow_schema():
+def arrow_schema(columns: list[Column] = COLUMNS):
     import pyarrow as pa
 
     def arrow_type(kind: str):
         return pa.timestamp("us", tz="UTC") if kind == "timestamp" else getattr(pa, ARROW_TYPES[kind])()
 
-    return pa.schema([pa.field(c.name, arrow_type(c.kind), metadata={"description": c.description}) for c in COLUMNS])
+    return pa.schema([pa.field(c.name, arrow_type(c.kind), metadata={"description": c.description}) for c in columns])
 
 
-def write_parquet(rows: list[dict], path: Path) -> None:
+def write_parquet(rows: list[dict], path: Path, columns: list[Column] = COLUMNS) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    columns = {column.name: [row[column.name] for row in rows] for column in COLUMNS}
-    table = pa.Table.from_pydict(columns, schema=arrow_schema())
+    values = {column.name: [row[column.name] for row in rows] for column in columns}
+    table = pa.Table.from_pydict(values, schema=arrow_schema(columns))
     pq.write_table(table, path, compression="zstd")
 
 

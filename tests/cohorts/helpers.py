@@ -4,9 +4,14 @@ import csv
 import io
 
 
-def export_through_api(client, capture, *, format: str, filters: dict | None = None) -> tuple[dict, bytes]:
+def export_through_api(
+    client, capture, *, format: str, filters: dict | None = None, unit: str | None = "image"
+) -> tuple[dict, bytes]:
+    """Image rows (unit=image) unless told otherwise: most export tests check numbers per image.
+    unit=None sends no unit (the API's default, one row per subject and study at L3)."""
+    filters = {**({"unit": unit} if unit else {}), **(filters or {})}
     with capture(execute=True):
-        response = client.post("/api/exports/", {"format": format, "filters": filters or {}}, format="json")
+        response = client.post("/api/exports/", {"format": format, "filters": filters}, format="json")
     assert response.status_code == 202, response.content
     status = client.get(f"/api/exports/{response.json()['id']}/").json()
     assert status["state"] == "succeeded", status

@@ -19,7 +19,7 @@ def test_a_saved_definition_comes_back_normalised(make_user):
         URL, {"name": "Women over 60", "filters": {"sex": "F", "age_min": 60, "device": [3, 1, 3]}}, format="json"
     )
     assert saved.status_code == 201
-    assert saved.json()["filters"] == {"sex": "F", "age_min": 60, "device": [1, 3]}
+    assert saved.json()["filters"] == {"unit": "subject", "sex": "F", "age_min": 60, "device": [1, 3]}
     assert [d["name"] for d in ann.get(URL).json()] == ["Women over 60"]
     assert ann.get(f"{URL}{saved.json()['id']}/").json()["filters"]["age_min"] == 60
 
@@ -28,7 +28,7 @@ def test_saving_under_the_same_name_replaces_the_filter(make_user):
     ann = client(make_user, "researcher", "ann")
     ann.post(URL, {"name": "cohort", "filters": {"sex": "F"}}, format="json")
     ann.post(URL, {"name": "cohort", "filters": {"sex": "M"}}, format="json")
-    assert [d["filters"] for d in ann.get(URL).json()] == [{"sex": "M"}]
+    assert [d["filters"] for d in ann.get(URL).json()] == [{"unit": "subject", "sex": "M"}]
 
 
 def test_a_definition_with_a_bad_filter_is_refused(make_user):

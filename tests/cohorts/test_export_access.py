@@ -38,7 +38,7 @@ def test_an_export_is_logged_with_who_the_filter_the_row_count_and_the_files_has
     )
     export = Export.objects.get()
     assert export.created_by == researcher.user and export.format == "parquet"
-    assert export.filters == {"source": "model"} and export.row_count == status["row_count"] > 0
+    assert export.filters == {"unit": "image", "source": "model"} and export.row_count == status["row_count"] > 0
     assert export.sha256 == hashlib.sha256(content).hexdigest() == status["sha256"]
     assert export.job.kind == Job.Kind.EXPORT and export.job.queue == "default" and export.job.state == "succeeded"
 
@@ -74,7 +74,7 @@ def test_a_researcher_sees_pseudonyms_only_never_names_ids_or_file_paths(
     researcher = client_for("researcher")
     _, content = export_through_api(researcher, django_capture_on_commit_callbacks, format="zip")
     archive = zipfile.ZipFile(io.BytesIO(content))
-    texts = [researcher.get("/api/cohorts/preview").content, researcher.get("/api/exports/").content]
+    texts = [researcher.get("/api/cohorts/preview", {"unit": "image"}).content, researcher.get("/api/exports/").content]
     texts += [archive.read(name) for name in archive.namelist()]
     identifiers = [e["subject"]["patient_name"] for e in cohort.manifest["images"]]
     identifiers += [e["subject"]["subject_id"] for e in cohort.manifest["images"]]
@@ -94,7 +94,7 @@ def test_a_researcher_never_gets_anyones_draft(cohort, client_for, django_captur
     _, content = export_through_api(researcher, django_capture_on_commit_callbacks, format="zip")
     manifest = json.loads(zipfile.ZipFile(io.BytesIO(content)).read("manifest.json"))
     assert cohort.draft not in {entry["image_id"] for entry in manifest["images"]}
-    preview = researcher.get("/api/cohorts/preview", {"source": "annotation"}).json()
+    preview = researcher.get("/api/cohorts/preview", {"unit": "image", "source": "annotation"}).json()
     assert cohort.draft not in {row["image_id"] for row in preview["rows"]}
 
 
@@ -118,6 +118,7 @@ def test_the_whole_export_works_by_api_token(cohort, make_user, django_capture_o
 
     user, _ = make_user("researcher", "scripted")
     api = APIClient(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    assert api.get("/api/cohorts/preview", {"source": "model"}).json()["count"] == len(cohort.model_masks)
+    preview = api.get("/api/cohorts/preview", {"unit": "image", "source": "model"}).json()
+    assert preview["count"] == len(cohort.model_masks)
     status, content = export_through_api(api, django_capture_on_commit_callbacks, format="csv", filters={"sex": "F"})
     assert status["created_by"] == "scripted" and content.startswith(b"image_id,pseudonym,")

@@ -32,7 +32,7 @@ def test_the_manifest_lists_every_file_with_its_hash_the_filter_software_and_mod
     status, archive = bundle(cohort, client_for, django_capture_on_commit_callbacks)
     manifest = json.loads(archive.read("manifest.json"))
     assert manifest["row_count"] == status["row_count"] == len(cohort.accepted) + len(cohort.model_only)
-    assert manifest["filter"] == {} and manifest["selection_rule"]
+    assert manifest["filter"] == {"unit": "image"} and manifest["selection_rule"]
     assert {"highdicom", "nibabel", "pyarrow", "pydicom", "muscleseed"} <= set(manifest["software"])
     assert manifest["models"] == [{"name": "vnet-base-v1", "checksum": "c" * 64}]
     listed = {entry["path"]: entry for entry in manifest["files"]}

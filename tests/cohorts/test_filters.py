@@ -109,7 +109,7 @@ def test_myosteatosis_yes_and_no_follow_the_flag(cohort):
 
 def test_the_preview_counts_what_the_filter_selects(cohort, client_for):
     sex = cohort_rows(filters={})[0]["sex"]
-    preview = client_for("researcher").get("/api/cohorts/preview", {"sex": sex}).json()
+    preview = client_for("researcher").get("/api/cohorts/preview", {"unit": "image", "sex": sex}).json()
     assert preview["count"] == len(ids({"sex": sex}))
     assert {row["image_id"] for row in preview["rows"]} == ids({"sex": sex})
     assert len(preview["points"]["smi"]) == preview["count"]
@@ -118,7 +118,7 @@ def test_the_preview_counts_what_the_filter_selects(cohort, client_for):
 def test_repeated_device_parameters_mean_any_of_them(cohort, client_for):
     devices = sorted(set(Image.objects.values_list("device_id", flat=True)))
     query = "&".join(f"device={d}" for d in devices)
-    assert client_for("researcher").get(f"/api/cohorts/preview?{query}").json()["count"] == len(ids({}))
+    assert client_for("researcher").get(f"/api/cohorts/preview?unit=image&{query}").json()["count"] == len(ids({}))
 
 
 @pytest.mark.parametrize(

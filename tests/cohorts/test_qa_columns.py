@@ -66,8 +66,8 @@ def test_the_filter_excludes_rows_of_unverified_models_until_the_model_is_evalua
 
 def test_the_preview_api_applies_the_qa_filter_and_refuses_an_unknown_one(cohort, client_for):
     researcher = client_for("researcher")
-    preview = researcher.get("/api/cohorts/preview", {"qa": "verified"}).json()
-    assert preview["count"] == len(cohort.accepted) and preview["filters"] == {"qa": "verified"}
+    preview = researcher.get("/api/cohorts/preview", {"unit": "image", "qa": "verified"}).json()
+    assert preview["count"] == len(cohort.accepted) and preview["filters"] == {"unit": "image", "qa": "verified"}
     assert {row["verified"] for row in preview["rows"]} == {True}
     response = researcher.get("/api/cohorts/preview", {"qa": "sure"})
     assert response.status_code == 400 and "qa" in response.json()

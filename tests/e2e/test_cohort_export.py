@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cohorts.selectors import cohort_rows
+from cohorts.selectors import cohort_rows, subject_rows
 from tests.cohorts.factories import build_cohort
 from tests.e2e.helpers import sign_in
 
@@ -36,12 +36,16 @@ def wait_for_count(page, count: int):
 def test_a_researcher_filters_saves_and_downloads_the_cohort_as_csv(
     researcher_cohort, live_server, page, screenshot_dir
 ):
+    subjects = subject_rows(filters={})  # the default unit: one row per subject and study at L3
     everyone = cohort_rows(filters={})
     women = [row for row in everyone if row["sex"] == "F"]
     assert 0 < len(women) < len(everyone)
     page.set_viewport_size({"width": 1440, "height": 900})
     sign_in(page, live_server.url, "rita", researcher_cohort["password"])
     page.goto(f"{live_server.url}/cohorts/")
+    wait_for_count(page, len(subjects))
+    assert page.locator("[data-without-l3-count]").inner_text().endswith("without an L3 measurement")
+    page.select_option("select[name=unit]", "image")
     wait_for_count(page, len(everyone))
     assert page.locator("[data-plot-smi] svg .cohort-box").count() >= 2
     # Every scanner's name under its box whole (wrapped, not "GE Li…"), and no two names run together.
@@ -74,7 +78,7 @@ def test_a_researcher_filters_saves_and_downloads_the_cohort_as_csv(
     page.click("[data-save]")
     page.wait_for_selector("[data-saved-list] option:text('Women, all devices')", state="attached")
     page.click("button[type=reset]")
-    wait_for_count(page, len(everyone))
+    wait_for_count(page, len(subjects))
     page.click("[data-load]")
     wait_for_count(page, len(women))
     assert page.locator("select[name=sex]").input_value() == "F"

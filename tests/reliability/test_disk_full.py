@@ -16,7 +16,7 @@ def test_a_full_disk_while_exporting_fails_the_job_visibly_and_keeps_no_file(
     django_capture_on_commit_callbacks,
     monkeypatch,
 ):
-    def write_half_then_fill_the_disk(rows, path):
+    def write_half_then_fill_the_disk(rows, path, columns):
         path.write_bytes(b"image_id,sma_cm2\n1,")
         raise OSError(errno.ENOSPC, "No space left on device")
 

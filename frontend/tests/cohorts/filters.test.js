@@ -42,7 +42,8 @@ test("two filters are the same whatever the key order", () => {
 
 test("the description names the choices in words", () => {
   const options = { devices: [{ id: 1, name: "GE LightSpeed16" }], model_versions: [{ id: 4, name: "vnet-ge-1" }] };
-  assert.equal(describeFilters({}), "Every measured image");
+  assert.equal(describeFilters({}), "Every subject and study at L3");
+  assert.equal(describeFilters({ unit: "image" }), "Every measured image");
   assert.equal(
     describeFilters({ sex: "F", age_min: 60, age_max: 80, device: [1, 9], model_version: [4], sarcopenia: "yes" }, options),
     "Women · 60–80 years · GE LightSpeed16, #9 · model vnet-ge-1 · sarcopenia yes (Prado 2008)",
@@ -55,4 +56,9 @@ test("the trust filter travels in the query and reads as words", () => {
   assert.deepEqual(filters, { sex: "F", qa: "trusted" });
   assert.equal(queryString(filters), "sex=F&qa=trusted");
   assert.equal(describeFilters(filters), "Women · verified and plausible only");
+});
+
+test("the unit travels with the filter so a saved cohort keeps its rows per subject or per image", () => {
+  assert.deepEqual(filtersFromEntries([["unit", "image"], ["sex", "F"]]), { unit: "image", sex: "F" });
+  assert.ok(queryString({ unit: "image" }).includes("unit=image"));
 });

@@ -38,6 +38,7 @@ function previewRow(row) {
     el("td", { class: "num", text: row.age_years ?? "–" }),
     el("td", { class: "cohort-device", text: row.device }),
     el("td", { text: row.level || "–" }),
+    el("td", { text: (row.level_source ?? "").replace("_", " ") || "–" }),
     el("td", { class: "num", text: number(row.sma_cm2) }),
     el("td", { class: "num", text: number(row.smi_cm2_m2) }),
     el("td", { class: "num", text: number(row.muscle_mean_hu) }),
@@ -59,10 +60,37 @@ function apiExample(filters) {
   ].join("\n");
 }
 
+const plural = (n, word) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+// unit=subject: the count is subjects (rows are subject-study pairs at L3); unit=image: images.
+function renderCounts({ unit, count, subjects, by_source: bySource }) {
+  const sources = `${plural(bySource.annotation, "accepted annotation")} · ${bySource.model} model`;
+  if (unit === "image") {
+    $("[data-count]").textContent = plural(count, "image");
+    $("[data-count-detail]").textContent = `· ${plural(subjects, "subject")} · ${sources}`;
+  } else {
+    $("[data-count]").textContent = plural(subjects, "subject");
+    $("[data-count-detail]").textContent = `· ${count} ${count === 1 ? "study" : "studies"} measured at L3 · ${sources}`;
+  }
+}
+
+// Subjects the filter selects whose study has no L3 measurement: how many, and which (by pseudonym).
+function renderWithoutL3(withoutL3) {
+  const box = $("[data-without-l3]");
+  box.hidden = !withoutL3?.studies.length;
+  if (box.hidden) return;
+  $("[data-without-l3-count]").textContent = `${plural(withoutL3.subjects, "subject")} without an L3 measurement`;
+  $("[data-without-l3-list]").replaceChildren(
+    ...withoutL3.studies.map((study) =>
+      el("li", {}, el("span", { class: "mono", text: study.pseudonym }), ` · ${study.study_year ?? "year unknown"} · ${study.reason}`),
+    ),
+  );
+}
+
 function render(preview) {
-  const { count, subjects, by_source: bySource, rows, points } = preview;
-  $("[data-count]").textContent = `${count} image${count === 1 ? "" : "s"}`;
-  $("[data-count-detail]").textContent = `· ${subjects} subject${subjects === 1 ? "" : "s"} · ${bySource.annotation} accepted annotation${bySource.annotation === 1 ? "" : "s"} · ${bySource.model} model`;
+  const { count, rows, points } = preview;
+  renderCounts(preview);
+  renderWithoutL3(preview.without_l3);
   $("[data-description]").textContent = describeFilters(current, options);
   const groups = smiGroups(points);
   $("[data-plot-smi]").innerHTML = smiBoxPlot(groups);
@@ -70,7 +98,7 @@ function render(preview) {
   $("[data-plot-smi]").closest("figure").classList.toggle("cohort-plot-wide", groups.filter((group) => group.summary).length > 4);
   $("[data-plot-hu]").innerHTML = huHistogram(histogram(points.muscle_hu, { bins: 24 }));
   $("[data-preview]").replaceChildren(
-    ...(rows.length ? rows.map(previewRow) : [el("tr", {}, el("td", { colspan: 11, class: "muted", text: "No measured image matches." }))]),
+    ...(rows.length ? rows.map(previewRow) : [el("tr", {}, el("td", { colspan: 12, class: "muted", text: preview.unit === "image" ? "No measured image matches." : "No subject has a matching L3 measurement." }))]),
   );
   $("[data-preview-note]").textContent = count > rows.length ? `(first ${rows.length} of ${count})` : "";
   $("[data-api-example]").textContent = apiExample(current);
@@ -101,7 +129,8 @@ async function refresh() {
 function showNoCohort() {
   $("[data-count]").textContent = "No cohort";
   $("[data-count-detail]").textContent = "· fix the filter above";
-  $("[data-preview]").replaceChildren(el("tr", {}, el("td", { colspan: 11, class: "muted", text: "No preview: the filter is not valid." })));
+  $("[data-preview]").replaceChildren(el("tr", {}, el("td", { colspan: 12, class: "muted", text: "No preview: the filter is not valid." })));
+  $("[data-without-l3]").hidden = true;
   $("[data-preview-note]").textContent = "";
   $("[data-description]").textContent = "";
   for (const plot of root.querySelectorAll("[data-plot-smi], [data-plot-hu]")) plot.replaceChildren();

@@ -11,6 +11,7 @@
 export const LIST_KEYS = Object.freeze(["device", "model_version"]);
 const NUMBER_KEYS = new Set(["age_min", "age_max", "year_from", "year_to"]);
 export const FILTER_KEYS = Object.freeze([
+  "unit",
   "device",
   "sex",
   "age_min",
@@ -97,7 +98,8 @@ export function describeFilters(filters = {}, options = {}) {
     filters.myosteatosis ? `myosteatosis ${filters.myosteatosis} (Martin 2013)` : "",
     QA_WORDS[filters.qa],
   ].filter(Boolean);
-  return parts.length ? parts.join(" · ") : "Every measured image";
+  const everyone = filters.unit === "image" ? "Every measured image" : "Every subject and study at L3";
+  return parts.length ? parts.join(" · ") : everyone;
 }
 
 export function sameFilters(a = {}, b = {}) {
