@@ -92,10 +92,6 @@ def image_order_key(image: Image) -> tuple:
     return (image.slice_location is None, image.slice_location or 0, image.instance_number or 0, image.id)
 
 
-def study_devices(*, study: Study) -> list[Device]:
-    return list(Device.objects.filter(series__study=study).distinct())
-
-
 def device_list() -> QuerySet[Device]:
     return Device.objects.annotate(
         image_count=Count("images", distinct=True),
