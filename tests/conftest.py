@@ -55,6 +55,24 @@ def eager_celery(settings):
 
 
 @pytest.fixture
+def held_broker(monkeypatch) -> list[int]:
+    """A broker that takes messages and delivers none: jobs stay queued until the test runs them. The ids of
+    the jobs sent, in order."""
+    from config.celery import app
+    from jobs import services as job_services
+
+    sent: list[int] = []
+
+    def send_task(name, args, queue):
+        sent.append(args[0])
+        return type("Result", (), {"id": f"task-{args[0]}"})()
+
+    app.conf.task_always_eager = False  # the autouse eager_celery fixture puts it back
+    monkeypatch.setattr(job_services.current_app, "send_task", send_task)
+    return sent
+
+
+@pytest.fixture
 def ct_dir() -> Path:
     if not SHARED_CT.is_dir():
         if os.environ.get("CI"):

@@ -2,7 +2,6 @@
 and fills in the measurement when the jobs have run, without a reload."""
 
 import pytest
-from celery import current_app
 
 from tests.e2e.helpers import sign_in
 
@@ -14,24 +13,9 @@ GE = "ge-lightspeed-liver-3slice"
 @pytest.fixture
 def active_model(tmp_path, transactional_db):
     from modelhub.services.versions import model_version_import
-    from segmentation.cohort import phantom_samples
-    from segmentation.train import TrainConfig, train
+    from tests.modelhub.factories import tiny_checkpoint
 
-    path = tmp_path / "tiny.pt"
-    config = TrainConfig(epochs=1, steps_per_epoch=1, augment=False, net_kwargs={"width": 4})
-    train(phantom_samples("A", range(2), matrix=64), path, config)
-    return model_version_import(path=path, name="tiny-base", activate=True)
-
-
-@pytest.fixture
-def held_broker(monkeypatch):
-    """A broker that takes messages and delivers none: the test runs each job when it chooses."""
-    from jobs import services as job_services
-
-    current_app.conf.task_always_eager = False  # the autouse eager_celery fixture puts it back
-    monkeypatch.setattr(
-        job_services.current_app, "send_task", lambda name, args, queue: type("R", (), {"id": f"t-{args[0]}"})()
-    )
+    return model_version_import(path=tiny_checkpoint(tmp_path / "tiny.pt"), name="tiny-base", activate=True)
 
 
 def run_job(kind: str) -> None:

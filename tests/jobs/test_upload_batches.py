@@ -3,7 +3,6 @@ inference job per batch while those jobs wait in the queue, not one per file; ea
 images, so a study is never predicted twice by the same version."""
 
 import pytest
-from celery import current_app
 
 from jobs import services as job_services
 from jobs.models import Job
@@ -11,8 +10,8 @@ from jobs.runner import run_claimed
 from modelhub.models import Prediction
 from modelhub.services.inference import inference_run
 from modelhub.services.versions import model_version_import
-from segmentation.train import TrainConfig, train
 from studies.services import study_postprocess
+from tests.modelhub.factories import tiny_checkpoint
 from tests.studies.uploads import named_upload
 
 GE = "ge-lightspeed-liver-3slice"
@@ -20,26 +19,7 @@ GE = "ge-lightspeed-liver-3slice"
 
 @pytest.fixture
 def active_model(tmp_path, db):
-    from segmentation.cohort import phantom_samples
-
-    path = tmp_path / "tiny.pt"
-    config = TrainConfig(epochs=1, steps_per_epoch=1, augment=False, net_kwargs={"width": 4})
-    train(phantom_samples("A", range(2), matrix=64), path, config)
-    return model_version_import(path=path, name="tiny-base", activate=True)
-
-
-@pytest.fixture
-def queue(monkeypatch):
-    """A broker that takes messages and delivers none: jobs stay queued until the test runs them."""
-    sent: list[int] = []
-
-    def send_task(name, args, queue):
-        sent.append(args[0])
-        return type("Result", (), {"id": f"task-{args[0]}"})()
-
-    current_app.conf.task_always_eager = False  # the autouse eager_celery fixture puts it back
-    monkeypatch.setattr(job_services.current_app, "send_task", send_task)
-    return sent
+    return model_version_import(path=tiny_checkpoint(tmp_path / "tiny.pt"), name="tiny-base", activate=True)
 
 
 def upload_one_per_request(client, ct_dir, capture, names=("01", "02", "03")) -> list[int]:
@@ -53,11 +33,11 @@ def upload_one_per_request(client, ct_dir, capture, names=("01", "02", "03")) ->
 
 
 def test_three_files_in_three_requests_make_one_ingest_job_and_one_inference_job(
-    active_model, queue, client_for, ct_dir, django_capture_on_commit_callbacks
+    active_model, held_broker, client_for, ct_dir, django_capture_on_commit_callbacks
 ):
     image_ids = upload_one_per_request(client_for("clinician"), ct_dir, django_capture_on_commit_callbacks)
     ingest = Job.objects.get(kind="ingest")
-    assert sorted(ingest.params["image_ids"]) == sorted(image_ids) and queue == [ingest.pk]
+    assert sorted(ingest.params["image_ids"]) == sorted(image_ids) and held_broker == [ingest.pk]
 
     with django_capture_on_commit_callbacks(execute=True):
         run_claimed(job_id=ingest.pk, task_id="t", body=lambda job: study_postprocess(job=job))
@@ -68,7 +48,7 @@ def test_three_files_in_three_requests_make_one_ingest_job_and_one_inference_job
 
 
 def test_a_file_arriving_after_its_batch_job_started_gets_a_job_of_its_own_for_itself_only(
-    active_model, queue, client_for, ct_dir, django_capture_on_commit_callbacks
+    active_model, held_broker, client_for, ct_dir, django_capture_on_commit_callbacks
 ):
     client = client_for("clinician")
     first = upload_one_per_request(client, ct_dir, django_capture_on_commit_callbacks, names=("01", "02"))
@@ -80,7 +60,7 @@ def test_a_file_arriving_after_its_batch_job_started_gets_a_job_of_its_own_for_i
 
 
 def test_uploads_of_two_clinicians_never_share_a_job(
-    active_model, queue, client_for, make_user, ct_dir, django_capture_on_commit_callbacks
+    active_model, held_broker, client_for, make_user, ct_dir, django_capture_on_commit_callbacks
 ):
     from rest_framework.test import APIClient
 

@@ -11,6 +11,16 @@ from studies.models import Image
 TINY = {"epochs": 2, "steps_per_epoch": 4, "image_size": 64, "net_kwargs": {"width": 4}, "replay": False}
 
 
+def tiny_checkpoint(path: Path, arch: str = "unet") -> Path:
+    """A checkpoint trained for one step on two small phantom slices: a model to run, not to trust."""
+    from segmentation.cohort import phantom_samples
+    from segmentation.train import TrainConfig, train
+
+    config = TrainConfig(arch=arch, epochs=1, steps_per_epoch=1, augment=False, net_kwargs={"width": 4})
+    train(phantom_samples("A", range(2), matrix=64), path, config)
+    return path
+
+
 def phantom_cohort(
     folder: Path,
     *,

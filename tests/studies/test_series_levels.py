@@ -3,7 +3,6 @@ while it is queued), the detected levels and L3 slice on the series and in the A
 saying so instead of offering an L3 slice."""
 
 import pytest
-from celery import current_app
 from rest_framework.test import APIClient
 
 from jobs import services as job_services
@@ -24,20 +23,6 @@ def clinician(make_user):
     return make_user("clinician", name="dr-levels")[0]
 
 
-@pytest.fixture
-def queue(monkeypatch):
-    """A broker that takes messages and delivers none: jobs stay queued until the test runs them."""
-    sent: list[int] = []
-
-    def send_task(name, args, queue):
-        sent.append(args[0])
-        return type("Result", (), {"id": f"task-{args[0]}"})()
-
-    current_app.conf.task_always_eager = False  # the autouse eager_celery fixture puts it back
-    monkeypatch.setattr(job_services.current_app, "send_task", send_task)
-    return sent
-
-
 def upload_series(user, files: dict[str, bytes], capture) -> Series:
     """One zip in one request, with the post-processing and level jobs run in-process."""
     with capture(execute=True):
@@ -52,7 +37,7 @@ def within_half_a_body(z_mm: float, v, name: str = "L3") -> bool:
 
 
 def test_a_series_sent_one_file_per_request_makes_one_level_job_that_sees_every_slice(
-    clinician, queue, django_capture_on_commit_callbacks
+    clinician, held_broker, django_capture_on_commit_callbacks
 ):
     v = volume(*WITH_L3)
     client = APIClient()
@@ -79,7 +64,7 @@ def test_a_series_sent_one_file_per_request_makes_one_level_job_that_sees_every_
 
 
 def test_a_detection_that_saw_fewer_slices_never_replaces_one_that_saw_more(
-    clinician, queue, django_capture_on_commit_callbacks
+    clinician, held_broker, django_capture_on_commit_callbacks
 ):
     v = volume(*WITH_L3)
     files = list(series_files(v).items())

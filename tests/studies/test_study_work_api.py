@@ -2,24 +2,13 @@
 (position 2)" or "Measuring… 40 %" instead of "no model has run", and know when to fetch the results."""
 
 import pytest
-from celery import current_app
 
-from jobs import services as job_services
 from jobs.models import Job
 from jobs.runner import run_claimed
 from studies.services import study_postprocess
 from tests.studies.uploads import named_upload
 
 GE = "ge-lightspeed-liver-3slice"
-
-
-@pytest.fixture
-def held_broker(monkeypatch):
-    """A broker that takes messages and delivers none: jobs stay queued until the test runs them."""
-    current_app.conf.task_always_eager = False  # the autouse eager_celery fixture puts it back
-    monkeypatch.setattr(
-        job_services.current_app, "send_task", lambda name, args, queue: type("R", (), {"id": f"t-{args[0]}"})()
-    )
 
 
 @pytest.fixture
