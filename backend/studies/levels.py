@@ -39,8 +39,13 @@ class LevelMark:
     warning: str | None
 
 
-def series_levels_enqueue(*, series_id: int, image_ids: list[int], user=None) -> Job:
-    """One level-detection job per series: new slices join it while it waits in the queue."""
+def series_levels_enqueue(*, series_id: int, image_ids: list[int], user=None) -> Job | None:
+    """One level-detection job per series: new slices join it while it waits in the queue. A series of one
+    slice has nothing to detect: it is told so at once, with no job (None)."""
+    series = Series.objects.get(pk=series_id)
+    if series.images.count() < 2:
+        series_levels_detect(series=series)
+        return None
     return job_create_or_join(
         kind=Job.Kind.LEVELS,
         params={"series_id": series_id, "image_ids": sorted(image_ids)},

@@ -392,9 +392,10 @@ def study_postprocess_enqueue(*, study_id: int, image_ids: list[int], user=None)
 
 
 def study_postprocess(*, job: Job) -> dict:
-    """After upload: render missing thumbnails of the new images, queue level detection of their series (one
-    job per series, studies.levels), then run the hooks later apps registered (inference) on them. A job
-    queued before image_ids were recorded covers the whole study."""
+    """After upload: render missing thumbnails of the new images, run the hooks later apps registered
+    (inference) on them, then queue level detection of their series (one job per series, studies.levels;
+    behind the inference, so a measurement never waits for it). A job queued before image_ids were recorded
+    covers the whole study."""
     from .hooks import run_after_ingest
     from .levels import series_levels_enqueue
     from .thumbnails import image_thumbnail_ensure
@@ -410,8 +411,9 @@ def study_postprocess(*, job: Job) -> dict:
     by_series: dict[int, list[int]] = {}
     for image_id, series_id in images.values_list("id", "series_id"):
         by_series.setdefault(series_id, []).append(image_id)
-    for series_id, ids in sorted(by_series.items()):
-        series_levels_enqueue(series_id=series_id, image_ids=ids, user=job.created_by)
     image_ids = sorted(images.values_list("id", flat=True))
-    run_after_ingest(study_id=study_id, image_ids=image_ids, user=job.created_by)
-    return {"thumbnails": made, "images": len(image_ids), "level_jobs": len(by_series)}
+    run_after_ingest(study_id=study_id, image_ids=image_ids, user=job.created_by)  # measurements first
+    level_jobs = 0
+    for series_id, ids in sorted(by_series.items()):
+        level_jobs += series_levels_enqueue(series_id=series_id, image_ids=ids, user=job.created_by) is not None
+    return {"thumbnails": made, "images": len(image_ids), "level_jobs": level_jobs}
