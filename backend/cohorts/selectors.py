@@ -14,10 +14,9 @@ from django.shortcuts import get_object_or_404
 
 from accounts.roles import ADMIN, has_role
 from annotations.masks import mask_load
-from annotations.models import AnnotationRevision
 from annotations.selectors import accepted_revisions
 from measurements.models import Measurement
-from modelhub.models import Prediction
+from measurements.results import source_mask_png
 from studies.models import Image
 
 from .columns import MEASUREMENT_FIELDS, flatten
@@ -234,12 +233,13 @@ def export_get(*, user, export_id: int) -> Export:
 
 def measurement_mask(*, row: dict) -> np.ndarray | None:
     """The label map a cohort row was measured on: the accepted revision's, or the model's prediction."""
-    if row["source"] == Measurement.Source.ANNOTATION:
-        masks = AnnotationRevision.objects.filter(pk=row["annotation_revision_id"])
-    else:
-        masks = Prediction.objects.filter(version_id=row["_model_version_id"], image_id=row["image_id"])
-    png = masks.values_list("mask_png", flat=True).first()
-    return mask_load(bytes(png)) if png is not None else None
+    png = source_mask_png(
+        source=row["source"],
+        annotation_revision_id=row["annotation_revision_id"],
+        model_version_id=row["_model_version_id"],
+        image_id=row["image_id"],
+    )
+    return mask_load(png) if png is not None else None
 
 
 def images_for_files(*, image_ids: list[int]) -> dict[int, Image]:

@@ -33,10 +33,20 @@ def sarcopenia_reference() -> str:
 
 def measurement_mask_png(measurement: Measurement) -> bytes | None:
     """The label map the measurement was made from: the accepted revision's or the model's prediction."""
-    if measurement.source == Measurement.Source.ANNOTATION:
-        rows = AnnotationRevision.objects.filter(pk=measurement.annotation_revision_id)
+    return source_mask_png(
+        source=measurement.source,
+        annotation_revision_id=measurement.annotation_revision_id,
+        model_version_id=measurement.model_version_id,
+        image_id=measurement.image_id,
+    )
+
+
+def source_mask_png(*, source: str, annotation_revision_id, model_version_id, image_id: int) -> bytes | None:
+    """The PNG label map of a measurement's source (also for rows read as values, as cohort exports do)."""
+    if source == Measurement.Source.ANNOTATION:
+        rows = AnnotationRevision.objects.filter(pk=annotation_revision_id)
     else:
-        rows = Prediction.objects.filter(version_id=measurement.model_version_id, image_id=measurement.image_id)
+        rows = Prediction.objects.filter(version_id=model_version_id, image_id=image_id)
     png = rows.values_list("mask_png", flat=True).first()
     return bytes(png) if png is not None else None
 

@@ -99,15 +99,11 @@ class InferenceIdleOutput(serializers.Serializer):
     detail = serializers.CharField()
 
 
-class EvaluationCellOutput(serializers.Serializer):
+class EvaluationCellOutput(VersionEvaluationOutput):
+    """One version's evaluation on one device, as a cell of the matrix."""
+
     version_id = serializers.IntegerField()
     version = serializers.CharField()
-    device_id = serializers.IntegerField()
-    device = serializers.CharField()
-    dice_mean = serializers.FloatField()
-    dice_sd = serializers.FloatField()
-    sma_error_median = serializers.FloatField(allow_null=True)
-    images = serializers.IntegerField()
 
 
 class MatrixVersionOutput(serializers.Serializer):

@@ -26,26 +26,15 @@ def series_study(transactional_db, make_user):
     return {"series": series, "user": clinician, "password": password}
 
 
-@pytest.fixture
-def wide_page(browser):
-    context = browser.new_context(viewport={"width": 1440, "height": 1000})
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    context.close()
-    assert not errors, f"uncaught script errors in the page: {errors}"
-
-
 def current_z(page) -> float:
     return float(page.get_attribute(".reformat-canvas", "data-current-z"))
 
 
 def test_the_sagittal_view_moves_the_axial_slice_and_a_far_l3_choice_warns(
-    transactional_db, live_server, series_study, wide_page
+    transactional_db, live_server, series_study, page
 ):
-    page, series = wide_page, series_study["series"]
+    series = series_study["series"]
+    page.set_viewport_size({"width": 1440, "height": 1000})
     sign_in(page, live_server.url, series_study["user"].username, series_study["password"])
     page.goto(f"{live_server.url}/studies/{series.study_id}/")
 
