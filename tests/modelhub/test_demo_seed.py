@@ -49,3 +49,14 @@ def test_seeding_again_adds_no_second_base_and_no_second_job(seeded, tmp_path):
     )  # fmt: skip
     assert again["transfer_job_id"] is None and not again["base"]
     assert ModelVersion.objects.filter(device__isnull=True).count() == 1
+
+
+def test_the_researchers_default_cohort_of_subjects_at_l3_is_not_empty(seeded, client_for):
+    """The phantom slices are L3 slices: the demo clinician marks each, so one row per subject at L3 exists."""
+    from studies.models import Series
+
+    _, users = seeded
+    assert not Series.objects.filter(level_image__isnull=True).exists()
+    assert set(Series.objects.values_list("level_source", flat=True)) == {"manual"}
+    preview = client_for("researcher").get("/api/cohorts/preview").json()
+    assert preview["unit"] == "subject" and preview["subjects"] > 0 and preview["without_l3"]["subjects"] == 0

@@ -13,6 +13,7 @@ from annotations.selectors import label_set_get
 from annotations.services import annotation_import_accepted
 from jobs.models import Job
 from segmentation.base import NAME, WEIGHTS_DIR
+from studies.levels import series_level_mark
 
 from ..models import ModelVersion
 from .evaluation import evaluation_start
@@ -33,7 +34,8 @@ class DemoPlan:
 
 def demo_seed(*, folder: Path, plan: DemoPlan, clinician: User, labeller: User, reviewer: User, ml_lead: User) -> dict:
     manifest = phantom_cohort_write(folder, subjects=plan.subjects, devices=plan.devices, level="L3")
-    phantom_cohort_ingest(folder, manifest, user=clinician)
+    images = phantom_cohort_ingest(folder, manifest, user=clinician)
+    _mark_l3(images.values(), clinician)
     accepted = _accept_ground_truth(folder, manifest, plan, labeller, reviewer)
     base = _shipped_base(ml_lead)
     job = _transfer_job(manifest, plan, base, ml_lead) if base else None
@@ -43,6 +45,14 @@ def demo_seed(*, folder: Path, plan: DemoPlan, clinician: User, labeller: User, 
         "base": bool(base),
         "transfer_job_id": job and job.id,
     }
+
+
+def _mark_l3(images, clinician: User) -> None:
+    """The phantom draws L3 slices, one per series: the demo clinician marks each as its series' L3 (as a
+    clinician would), so the researchers' default cohort (one row per subject at L3) is not empty."""
+    for image in images:
+        if image.series.level_image_id is None:
+            series_level_mark(series=image.series, image=image, user=clinician)
 
 
 def _accept_ground_truth(folder: Path, manifest: dict, plan: DemoPlan, labeller: User, reviewer: User) -> int:
