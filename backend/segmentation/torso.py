@@ -181,12 +181,12 @@ def paint_trunk(canvas: Canvas, rng: np.random.Generator, plan: Plan, body: Body
     muscles = in_wall & ~midline & ~(fascia & lateral)
     grain = texture(rng, canvas.hu.shape, 1.0, rng.uniform(1.5, 4))
     canvas.paint(muscles, tissue.muscle + rng.uniform(3, 8) * grain, MUSCLE)
-    cavity = inner > wall + rng.uniform(0, 3)
+    cavity = inner > wall + rng.uniform(0, 3) * (plan.level >= 0.5)  # the liver dome meets the ribs
     visceral = tissue.fat + rng.uniform(0, 25)
     canvas.paint(cavity, visceral + 6 * grain, 0)
     if plan.level < 2.0:
         paint_ribs(canvas, rng, plan, body, inner, wall)
-    return {"inside": inside, "cavity": cavity, "grain": grain}
+    return {"inside": inside, "cavity": cavity, "grain": grain, "wall": wall}
 
 
 def paint_ribs(canvas: Canvas, rng: np.random.Generator, plan: Plan, body: Body, inner: np.ndarray, wall) -> None:
@@ -260,12 +260,39 @@ def paint_back_muscles(canvas: Canvas, rng: np.random.Generator, plan: Plan, bod
         ql = np.clip(1 - abs(plan.level - 2.5) / 2.2, 0, 1) * size
         if ql > 0.1:
             shapes.append((side * (spine["rx"] + 30 + 10 * ql), canal_y - 2, 18 * ql, 8 * ql, -side * 0.5))
-        if plan.level < 3.5:  # latissimus dorsi over the lower ribs
-            lat = body.a * 0.75
-            shapes.append((side * lat, body.b * 0.55, 28 * size, 6 * size, side * 0.9))
     for cx, cy, rx, ry, angle in shapes:
         region = blob(canvas, rng, cx, cy, rx, ry, angle, rough=0.1) & deep
         canvas.paint(region, tissue.muscle + rng.uniform(2, 6) * grain + rng.normal(0, 3), MUSCLE)
+    if plan.level < 3.5:
+        paint_latissimus(canvas, rng, plan, body, tissue, grain)
+
+
+def paint_latissimus(canvas: Canvas, rng: np.random.Generator, plan: Plan, body: Body, tissue, grain) -> None:
+    """Latissimus dorsi and serratus: a sheet OUTSIDE the ribs and the muscular wall, posterolateral, thickest
+    over the lower ribs. Inside the rib cage lie the diaphragm, liver and spleen, never trunk muscle."""
+    inner = body.depth - 2.0 - body.fat  # < 0: in the subcutaneous fat
+    grow = float(np.clip((3.5 - plan.level) / 3.0, 0.2, 1.3))
+    thickness = rng.uniform(3, 14) * grow * (1.15 if plan.sex == "M" else 0.9)
+    centre, spread = rng.uniform(0.6, 0.78) * np.pi, rng.uniform(0.12, 0.22) * np.pi
+    profile = np.clip(1 - ((np.abs(body.phi) - centre) / spread) ** 2, 0, 1)
+    sheet = (inner < 0) & (inner > -thickness * profile) & (body.depth > 2.0) & (profile > 0.05)
+    canvas.paint(sheet, tissue.muscle + rng.uniform(2, 6) * grain + rng.normal(0, 3), MUSCLE)
+
+
+def paint_diaphragm(canvas: Canvas, rng: np.random.Generator, plan: Plan, body: Body, regions: dict, tissue) -> None:
+    """The diaphragm above L1: a band of muscle-density tissue just inside the ribs, pressed against the liver
+    and spleen with no fat between. It is not a trunk muscle measured at L3 (label: background), and it is
+    what teaches the model that muscle-like tissue inside the rib cage is not trunk muscle."""
+    if plan.level >= 1.2:
+        return
+    inner = body.depth - 2.0 - body.fat
+    outer_edge = regions["wall"] + rng.uniform(6, 10) + rng.uniform(3, 8)  # past the ribs, then its thickness
+    band = (inner < outer_edge) & regions["cavity"]
+    # how far forward from the back: all round the liver dome at T10, only the posterior recesses near L1
+    reach = np.pi * float(np.clip(0.5 + 0.2 * (0.5 - plan.level) + rng.normal(0, 0.05), 0.3, 1.0))
+    band &= np.abs(body.phi) > np.pi - reach
+    band &= canvas.hu < 250  # ribs stay bone
+    canvas.paint(band, tissue.muscle + rng.uniform(-4, 6) + 3 * regions["grain"], 0)
 
 
 def paint_upper_organs(canvas: Canvas, rng: np.random.Generator, plan: Plan, body: Body, regions: dict, tissue):
@@ -299,8 +326,9 @@ def paint_upper_organs(canvas: Canvas, rng: np.random.Generator, plan: Plan, bod
             )
     spleen_size = float(np.clip((2.0 - level) / 2.5, 0, 1)) * rng.uniform(0.7, 1.6)  # up to splenomegaly
     if spleen_size > 0.1:
-        sx, sy = body.a * rng.uniform(0.4, 0.65), body.b * rng.uniform(0.15, 0.5)
-        spleen = blob(canvas, rng, sx, sy, 45 * spleen_size + 12, 26 * spleen_size + 10, rng.uniform(-1.3, -0.4))
+        # posterolateral on the left, its convex side against the ribs and diaphragm
+        sx, sy = body.a * rng.uniform(0.45, 0.75), body.b * rng.uniform(0.2, 0.6)
+        spleen = blob(canvas, rng, sx, sy, 45 * spleen_size + 14, 26 * spleen_size + 12, rng.uniform(-1.3, -0.4))
         canvas.paint(spleen & cavity, tissue.spleen + 4 * texture(rng, canvas.hu.shape, 1.0, 3.0), 0)
     stomach_size = float(np.clip((2.5 - level) / 2.5, 0, 1)) * rng.uniform(0.6, 1.3)
     if stomach_size > 0.1:
@@ -425,6 +453,7 @@ def clean_torso(seed: int, profile: DeviceProfile, level: float | None = None) -
     half_width = spine["rx"] + 2 * spine["es_rx"] + 5
     regions["cavity"] &= ~blob(canvas, rng, 0, spine["inner_back"], half_width, back, rough=0.05)
     paint_upper_organs(canvas, rng, plan, trunk, regions, tissue)
+    paint_diaphragm(canvas, rng, plan, trunk, regions, tissue)
     paint_spine(canvas, rng, plan, spine)
     paint_retroperitoneum(canvas, rng, plan, spine, regions, tissue)
     paint_back_muscles(canvas, rng, plan, trunk, spine, tissue, regions["grain"])

@@ -46,3 +46,24 @@ def test_every_level_has_a_body_a_spine_and_muscle(level):
     image = make_torso(11, level, PROFILE)
     assert (image.hu > 300).sum() > 50  # bone
     assert (image.labels == MUSCLE).sum() > 200
+
+
+def _ring_around(mask: np.ndarray, width: int = 2) -> np.ndarray:
+    from scipy import ndimage
+
+    return ndimage.binary_dilation(mask, iterations=width) & ~mask
+
+
+def test_the_liver_dome_is_wrapped_by_a_muscle_dense_diaphragm_labelled_background_not_trunk_muscle():
+    """Inside the rib cage lie diaphragm, liver and spleen: the base must learn that muscle-like tissue
+    there is not trunk muscle (real CT painted liver and spleen as muscle when the generator put a
+    'latissimus' inside the ribs)."""
+    touching, diaphragm_hu = [], []
+    for seed in range(8):
+        image = make_torso(seed, "T10", PROFILE)
+        ring = _ring_around(image.labels == LIVER)
+        touching.append((image.labels[ring] == MUSCLE).mean())
+        soft = ring & (image.labels == 0) & (image.hu > -30) & (image.hu < 250)
+        diaphragm_hu.append(soft.sum() / ring.sum())
+    assert np.median(touching) < 0.03
+    assert np.median(diaphragm_hu) > 0.3  # most of the dome's border is soft tissue of muscle density
