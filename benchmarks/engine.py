@@ -386,7 +386,6 @@ def inference(plan: Plan, work: Path, threads: int, trained: dict[str, Path], te
     coarse = PreprocessConfig(spacing_mm=2.25, size=192)
     variants = {arch: (arch, kwargs, plan.preprocess) for arch, kwargs in ARCH_KWARGS.items()}  # even untrained
     variants["vnet_width16"] = ("vnet", {"width": 16}, plan.preprocess)
-    variants["unet_top_width8"] = ("unet", {**ARCH_KWARGS["unet"], "top_width": 8}, plan.preprocess)
     if plan.preprocess != coarse:
         for arch in ("unet", "vnet", "swin_unetr"):
             variants[f"{arch}_2.25mm_192px"] = (arch, ARCH_KWARGS[arch], coarse)
@@ -596,15 +595,9 @@ def main(argv: list[str] | None = None) -> dict:
     parser.add_argument("--crop", type=int, default=None, help="training crop in model pixels (0: whole canvas)")
     parser.add_argument("--compile", action="store_true", help="torch.compile the training steps (TrainConfig.compile)")
     parser.add_argument(
-        "--crop-in-body", action="store_true", help="training crops within the body's box (TrainConfig.crop_in_body)"
-    )
-    parser.add_argument(
         "--net-options", type=json.loads, default=None,
         help='network options (JSON) over the default architecture\'s, e.g. \'{"first_stride": 1}\' for the unet',
     )  # fmt: skip
-    parser.add_argument(
-        "--parent-decay", type=float, default=None, help="fine-tunes decay toward the parent (TrainConfig.parent_decay)"
-    )
     parser.add_argument(
         "--validate-seen", action="store_true",
         help="forgetting: each step validates on its K images and the replay images, not on its K images alone",
@@ -641,17 +634,9 @@ def main(argv: list[str] | None = None) -> dict:
         plan = replace(plan, replay_per_device=args.replay_per_device)
     if args.compile:
         plan = replace(plan, base=replace(plan.base, compile=True), finetune=replace(plan.finetune, compile=True))
-    if args.crop_in_body:
-        plan = replace(
-            plan, base=replace(plan.base, crop_in_body=True), finetune=replace(plan.finetune, crop_in_body=True)
-        )
     if args.net_options:
         target = archs[0] if archs and len(archs) == 1 else DEFAULT_ARCH
         ARCH_KWARGS[target] = {**ARCH_KWARGS.get(target, {}), **args.net_options}
-    if args.parent_decay is not None:
-        if args.parent_decay < 0:
-            parser.error(f"--parent-decay {args.parent_decay} must not be negative")
-        plan = replace(plan, finetune=replace(plan.finetune, parent_decay=args.parent_decay))
     if args.validate_seen:
         plan = replace(plan, validate_seen=True)
     if args.ks:
@@ -682,10 +667,6 @@ def main(argv: list[str] | None = None) -> dict:
         suffix += "-" + "-".join(f"{k.replace('_', '')}{v}" for k, v in args.net_options.items())
     if args.compile:
         suffix += "-compile"
-    if args.crop_in_body:
-        suffix += "-cropinbody"
-    if args.parent_decay is not None:
-        suffix += f"-decay{args.parent_decay:g}"
     if args.validate_seen:
         suffix += "-validate-seen"
     data = _data(plan, upper="upper" in sections)

@@ -106,6 +106,19 @@ def _read(path: Path) -> dict[str, Any]:
     return payload
 
 
+# Network options tried and rejected by the benchmarks, at the value that leaves the network unchanged:
+# checkpoints written while they existed carry them and still load.
+RETIRED_OPTIONS = {"unet": {"top_width": 0}}
+
+
+def _current_options(path: Path, payload: dict) -> dict:
+    options = dict(payload["net_kwargs"])
+    for name, neutral in RETIRED_OPTIONS.get(payload["arch"], {}).items():
+        if name in options and options.pop(name) != neutral:
+            raise ArchitectureMismatch(f"{path}: built with the retired option {name}; train it again")
+    return options
+
+
 def load_checkpoint(
     path: str | Path, *, arch: str | None = None, label_names: tuple[str, ...] | list[str] | None = None
 ) -> Checkpoint:
@@ -119,7 +132,7 @@ def load_checkpoint(
     if label_names is not None and tuple(payload["label_names"]) != tuple(label_names):
         raise LabelSetMismatch(f"{path}: checkpoint labels are {payload['label_names']}, expected {list(label_names)}")
     preprocess = PreprocessConfig(**{**payload["preprocess"], "window": tuple(payload["preprocess"]["window"])})
-    spec = ModelSpec(payload["arch"], dict(payload["net_kwargs"]), tuple(payload["label_names"]), preprocess)
+    spec = ModelSpec(payload["arch"], _current_options(path, payload), tuple(payload["label_names"]), preprocess)
     return Checkpoint(
         spec=spec,
         state_dict=payload["state_dict"],

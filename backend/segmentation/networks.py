@@ -67,13 +67,8 @@ def _unet(
     num_res_units: int = 1,
     first_stride: int = 2,
     norm: str = "instance",
-    top_width: int = 0,
 ) -> nn.Module:
     """MONAI's UNet; first_stride=1 keeps a full-resolution top level (MONAI's default halves at once).
-
-    top_width > 0 puts one more level of that many channels on top, at full resolution, over the
-    whole default network (which keeps its depth and receptive field): the full-resolution skip lets
-    boundaries be placed to one model pixel instead of two.
 
     norm="instance" (MONAI's default, and the benchmarked one) normalises every input with its own
     statistics, which also takes out a device's calibration and contrast; "batch" uses statistics learnt
@@ -81,8 +76,6 @@ def _unet(
     """
     channels = tuple(width * 2**i for i in range(5))
     strides = (first_stride, 2, 2, 2)
-    if top_width:
-        channels, strides = (top_width, *channels), (1, *strides)
     return UNet(2, in_channels, n_classes, channels=channels, strides=strides, num_res_units=num_res_units, norm=norm)
 
 

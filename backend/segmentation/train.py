@@ -38,7 +38,6 @@ from .cohort import Sample
 from .networks import DEFAULT_OPTIONS, FIXED_INPUT_SIZE, encoder_parameters
 from .preprocess import (
     PreprocessConfig,
-    body_box,
     image_to_model,
     in_body_box,
     label_fractions_to_model,
@@ -80,11 +79,8 @@ class TrainConfig:
     patience: int = 6  # epochs without a better validation Dice before stopping
     min_delta: float = 1e-4
     freeze_encoder: bool = False
-    # fine-tunes: decoupled weight decay toward the parent's weights instead of toward zero (L2-SP, Li et
-    # al. 2018): after each step w <- w - lr * parent_decay * (w - w_parent); 0 turns it off
-    parent_decay: float = 0.0
-    # share of each batch drawn from the replay images, when given; 0.5 forgets less than 0.3 did (forgetting
-    # A -> B -> C -> D, benchmarks/results/engine-forgetting-replay0.5.json: B -0.019 vs -0.031 after C)
+    # share of each batch drawn from the replay images, when given (benchmarks/results/README.md: the
+    # forgetting runs that chose it)
     replay_fraction: float = 0.5
     augment: bool = True
     # train on label fractions per model pixel (True) or on nearest-neighbour labels (False)
@@ -93,22 +89,16 @@ class TrainConfig:
     # convolutional, so a model trained on crops predicts the box around the body (preprocess.body_box);
     # a multiple of 32; ignored for architectures of fixed input size (networks.FIXED_INPUT_SIZE)
     crop: int | None = DEFAULT_CROP
-    # crops within the box around the body (preprocess.body_box) rather than anywhere in the canvas, where
-    # some are mostly air; measured (engine --crop-in-body, K=5 / K=10 on B with flip): 0.936 / 0.941 vs
-    # 0.937 / 0.938 without, within run-to-run noise, so off by default
-    crop_in_body: bool = False
     augmentation: AugmentConfig = field(default_factory=AugmentConfig)
     seed: int = 0
     device: str = "auto"  # "auto", "cpu", "cuda", "cuda:1", ...
     threads: int | None = None  # torch CPU threads; None leaves torch's setting alone
-    # torch.compile the training steps: a UNet step 1.46x faster on 2 CPU cores (0.106 vs 0.155 s) after
-    # ~50 s of compilation the first time on a machine, ~3 s once inductor's disk cache holds the graph
-    # (engine-headline-forgetting-compile.json: first step 54 s cold); validation and checkpoints use the plain module
+    # torch.compile the training steps: faster steps after a one-off compilation (cached on disk by
+    # inductor; engine-headline-forgetting-compile.json has the figures); validation and checkpoints use the
+    # plain module
     compile: bool = False
 
     def __post_init__(self) -> None:
-        if self.parent_decay < 0:
-            raise ValueError(f"parent_decay {self.parent_decay} must not be negative")
         if not 0 <= self.replay_fraction <= 1:
             raise ValueError(f"replay_fraction {self.replay_fraction} must be between 0 and 1")
         if self.schedule not in SCHEDULES:
@@ -212,8 +202,7 @@ def _batch(
         images, labels = augment(images, labels, config.augmentation, generator)
     # a network of fixed input size (UNETR) cannot take crops: it trains on whole canvases
     if config.crop is not None and config.crop < images.shape[-1] and config.arch not in FIXED_INPUT_SIZE:
-        body = config.preprocess if config.crop_in_body else None
-        images, labels = _crop(images, labels, config.crop, generator, body)
+        images, labels = _crop(images, labels, config.crop, generator)
     return images, labels, annotated
 
 
@@ -253,31 +242,12 @@ class PartialDiceCELoss(nn.Module):
 
 
 def _crop(
-    images: torch.Tensor,
-    labels: torch.Tensor,
-    size: int,
-    generator: torch.Generator,
-    body: PreprocessConfig | None = None,
+    images: torch.Tensor, labels: torch.Tensor, size: int, generator: torch.Generator
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """One random size x size window per image (the same window for its labels): anywhere in the canvas, or
-    with `body` (the model's preprocessing) within the box around the body, as far as the window fits."""
+    """One random size x size window per image, anywhere in the canvas (the same window for its labels)."""
     canvas = images.shape[-1]
-    if body is None:
-        starts = torch.randint(canvas - size + 1, (images.shape[0], 2), generator=generator).tolist()
-        crops = [(slice(r, r + size), slice(c, c + size)) for r, c in starts]
-        return _take(images, labels, crops)
-    crops = []
-    for image in images:
-        spans = [
-            (span.start, span.stop - size) if span.stop - span.start >= size
-            else ((span.start + span.stop - size) // 2,) * 2  # smaller than the window: centred on it
-            for span in body_box(image, body, margin=0, multiple=1)
-        ]  # fmt: skip
-        starts = []
-        for low, high in spans:
-            low, high = min(max(low, 0), canvas - size), min(max(high, 0), canvas - size)
-            starts.append(low + int(torch.randint(high - low + 1, (1,), generator=generator)))
-        crops.append((slice(starts[0], starts[0] + size), slice(starts[1], starts[1] + size)))
+    starts = torch.randint(canvas - size + 1, (images.shape[0], 2), generator=generator).tolist()
+    crops = [(slice(r, r + size), slice(c, c + size)) for r, c in starts]
     return _take(images, labels, crops)
 
 
@@ -413,8 +383,7 @@ def _resume(path: Path, config: TrainConfig, model: nn.Module, optimiser, genera
     return _State(saved["epoch"], saved["best_dice"], saved["bad_epochs"], checkpoint.state_dict, checkpoint.history)
 
 
-def _run_epoch(model, optimiser, loss_fn, pool, replay, config, generator, device, epoch: int, anchor=()) -> float:
-    """`anchor`: (parameter, parent value) pairs that parent_decay pulls toward."""
+def _run_epoch(model, optimiser, loss_fn, pool, replay, config, generator, device, epoch: int) -> float:
     model.train()
     losses = []
     for step in range(config.steps_per_epoch):
@@ -427,10 +396,6 @@ def _run_epoch(model, optimiser, loss_fn, pool, replay, config, generator, devic
         loss = loss_fn(model(images.to(device)), targets.to(device), annotated)
         loss.backward()
         optimiser.step()
-        if anchor:
-            with torch.no_grad():
-                for parameter, parent_value in anchor:
-                    parameter.lerp_(parent_value, rate * config.parent_decay)
         losses.append(float(loss.detach()))
     return float(np.mean(losses))
 
@@ -468,11 +433,6 @@ def train(
     model.to(device)
     step_model = torch.compile(model) if config.compile else model  # shares the parameters of `model`
     optimiser = _optimiser(model, config)
-    anchor = (
-        [(p, p.detach().clone()) for p in model.parameters() if p.requires_grad]
-        if parent is not None and config.parent_decay
-        else []
-    )  # taken before _resume: always the parent's weights
     generator = torch.Generator().manual_seed(config.seed)
     torch.manual_seed(config.seed)
     state = (_resume(out_path, config, model, optimiser, generator) if resume else None) or _State()
@@ -481,9 +441,7 @@ def train(
     loss_fn = PartialDiceCELoss()
     while state.epoch < config.epochs and state.bad_epochs < config.patience:
         epoch_started = time.perf_counter()
-        loss = _run_epoch(
-            step_model, optimiser, loss_fn, pool, replay_data, config, generator, device, state.epoch, anchor
-        )
+        loss = _run_epoch(step_model, optimiser, loss_fn, pool, replay_data, config, generator, device, state.epoch)
         per_label = validate(model, val, device, n_classes, body=body)
         val_dice = selection_score(per_label, spec.label_names)
         state.epoch += 1
