@@ -86,12 +86,13 @@ class AnnotationListOutput(serializers.ModelSerializer):
     study_id = serializers.IntegerField(source="image.series.study_id")
     device = serializers.CharField(source="image.device.display_name")
     split = serializers.CharField(source="image.split")
-    labeller = serializers.CharField(source="labeller.username", default=None)
-    source = serializers.CharField(source="current_revision.source", default=None)
+    labeller = serializers.CharField(source="labeller.username", default=None, allow_null=True)
+    source = serializers.CharField(source="current_revision.source", default=None, allow_null=True)
+    # null when the mask did not start from a pre-label
     pixels_changed_from_prelabel = serializers.IntegerField(
-        source="current_revision.pixels_changed_from_prelabel", default=None
+        source="current_revision.pixels_changed_from_prelabel", default=None, allow_null=True
     )
-    dice_vs_prelabel = serializers.FloatField(source="current_revision.dice_vs_prelabel", default=None)
+    dice_vs_prelabel = serializers.FloatField(source="current_revision.dice_vs_prelabel", default=None, allow_null=True)
 
     class Meta:
         model = Annotation

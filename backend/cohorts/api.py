@@ -5,8 +5,8 @@ Researchers, ML leads and admins only; exports are visible to their owner, and a
 
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import serializers, status
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import status
 from rest_framework.exceptions import NotAcceptable
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import JSONRenderer
@@ -23,6 +23,7 @@ from studies import storage
 from . import selectors, services
 from .serializers import (
     CohortFilterInput,
+    CohortPreviewOutput,
     DefinitionInput,
     DefinitionOutput,
     ExportInput,
@@ -41,17 +42,7 @@ class ExporterApi(APIView):
 class CohortPreviewApi(ExporterApi):
     @extend_schema(
         parameters=[CohortFilterInput],
-        responses=inline_serializer(
-            "CohortPreview",
-            fields={
-                "unit": serializers.ChoiceField(("subject", "image")),
-                "count": serializers.IntegerField(),
-                "subjects": serializers.IntegerField(),
-                "without_l3": serializers.DictField(allow_null=True),
-                "rows": serializers.ListField(child=serializers.DictField()),
-                "points": serializers.DictField(),
-            },
-        ),
+        responses=CohortPreviewOutput,
         description="The number of rows the filter selects (unit=subject, the default: one per subject and study "
         "at L3, with the subjects that have no L3 measurement counted and listed; unit=image: one per measured "
         "image), the first rows, and values to plot.",

@@ -157,3 +157,39 @@ class ExportOutput(serializers.ModelSerializer):
 
     def get_download_url(self, export: Export) -> str | None:
         return f"/api/exports/{export.pk}/download" if export.is_ready else None
+
+
+class MissingL3Output(serializers.Serializer):
+    pseudonym = serializers.CharField()
+    study_year = serializers.IntegerField(allow_null=True)
+    reason = serializers.CharField(help_text="no L3 slice marked, or L3 slice not measured")
+
+
+class WithoutL3Output(serializers.Serializer):
+    subjects = serializers.IntegerField()
+    studies = MissingL3Output(many=True)
+
+
+class BySourceOutput(serializers.Serializer):
+    annotation = serializers.IntegerField()
+    model = serializers.IntegerField()
+
+
+class PreviewPointsOutput(serializers.Serializer):
+    sex = serializers.ListField(child=serializers.CharField(allow_blank=True))
+    device = serializers.ListField(child=serializers.CharField())
+    smi = serializers.ListField(child=serializers.FloatField(allow_null=True))
+    muscle_hu = serializers.ListField(child=serializers.FloatField(allow_null=True))
+    truncated = serializers.BooleanField(help_text="more rows than points plotted")
+
+
+class CohortPreviewOutput(serializers.Serializer):
+    unit = serializers.ChoiceField(UNITS)
+    count = serializers.IntegerField(help_text="rows the filter selects")
+    subjects = serializers.IntegerField()
+    without_l3 = WithoutL3Output(allow_null=True, help_text="unit=subject: the studies with no L3 measurement")
+    by_source = BySourceOutput()
+    filters = serializers.DictField(help_text="the filters as read")
+    columns = serializers.ListField(child=serializers.CharField())
+    rows = serializers.ListField(child=serializers.DictField(), help_text="the first rows, keyed by `columns`")
+    points = PreviewPointsOutput()

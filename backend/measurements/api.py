@@ -3,8 +3,7 @@
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import serializers
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -16,10 +15,11 @@ from studies.selectors import image_list, study_list
 from . import results, selectors
 from .models import Measurement
 from .report import study_report_png
+from .serializers import ImageMeasurementOutput, StudyResultsOutput
 
 
 class ImageMeasurementsApi(APIView):
-    @extend_schema(responses=inline_serializer("Measurement", fields={"id": serializers.IntegerField()}, many=True))
+    @extend_schema(responses=ImageMeasurementOutput(many=True))
     def get(self, request, pk: int):
         image = get_object_or_404(image_list(user=request.user), pk=pk)
         return Response(selectors.image_measurements(image=image))
@@ -27,7 +27,7 @@ class ImageMeasurementsApi(APIView):
 
 class StudyResultsApi(APIView):
     @extend_schema(
-        responses=inline_serializer("StudyResults", fields={"slices": serializers.ListField()}),
+        responses=StudyResultsOutput,
         description="Per measured or L3-marked slice (the marked first): the preferred measurement (accepted "
         "annotation over model), its source, SMA, muscle HU, IMAT, SMI, flags with their reference.",
     )
