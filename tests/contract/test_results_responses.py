@@ -48,9 +48,7 @@ def calls(cohort) -> list[tuple[str, str, str, str, dict | None]]:
     return rows
 
 
-def test_results_annotation_and_cohort_answers_match_their_declared_schemas(
-    client_for, cohort, document, eager_celery
-):
+def test_results_annotation_and_cohort_answers_match_their_declared_schemas(client_for, cohort, document, eager_celery):
     assert Annotation.objects.filter(image_id=cohort.draft).exists()
     problems, statuses = [], []
     for role, method, path, url, body in calls(cohort):
