@@ -3,7 +3,7 @@
 // API
 //   windowHU(hu, width, level, out?) -> Uint8ClampedArray RGBA (opaque gray)
 //       gray = round(255 * (HU - (level - width / 2)) / width), clamped to 0..255; delegates to
-//       viewer/windowing.js (whose PRESETS hold the named windows) so both pages look the same
+//       core/windowing.js (whose PRESETS hold the named windows) so both pages look the same
 //   parseColor('#rrggbb' | '#rgb') -> [r, g, b]
 //   compositeOverlay(base, mask, { opacity = 0.5, outline = false, rect?, labels?, out? })
 //       -> Uint8ClampedArray RGBA: base (windowed HU) with each labelled pixel blended toward its label
@@ -13,7 +13,7 @@
 //       by one pixel since an edit changes its neighbours' outlines too.
 //   isBoundaryPixel(mask, x, y)
 
-import { applyWindow } from "../viewer/windowing.js";
+import { applyWindow } from "../core/windowing.js";
 import { DEFAULT_LABELS } from "./mask.js";
 
 // The viewer's LUT windowing, so the labelling canvas shows exactly the grey levels of the viewer.

@@ -1,5 +1,5 @@
 // Micro-benchmark of the labelling core on a 512x512 slice (not a test). Prints JSON.
-//   node frontend/tests/labelling/bench_tools.mjs
+//   node frontend/tests/labelling/bench-tools.mjs
 // Figures are Node (V8) timings of the pure modules; the Chromium figures the issue asks for
 // (benchmarks/canvas) add drawing on top of these.
 

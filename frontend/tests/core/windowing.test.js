@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { PRESETS, applyWindow, buildGreyLut, clampWindow, describeWindow, dragToWindow, greyFor, matchPreset, presetByKey } from "../../static/js/viewer/windowing.js";
+import { PRESETS, applyWindow, buildGreyLut, clampWindow, describeWindow, dragToWindow, greyFor, matchPreset, presetByKey } from "../../static/js/core/windowing.js";
 
 test("the four presets are soft tissue, muscle, liver and bone with their published windows", () => {
   assert.deepEqual(
