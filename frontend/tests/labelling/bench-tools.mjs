@@ -6,7 +6,8 @@
 import { encodePNG, decodePNG } from "../../static/js/labelling/codec.js";
 import { History } from "../../static/js/labelling/history.js";
 import { cloneMask, createMask } from "../../static/js/labelling/mask.js";
-import { compositeOverlay, windowHU } from "../../static/js/labelling/render.js";
+import { windowHU } from "../../static/js/core/windowing.js";
+import { compositeOverlay } from "../../static/js/labelling/render.js";
 import { beginStroke, regionGrow, removeSmallIslands } from "../../static/js/labelling/tools.js";
 import { seededRandom } from "./helpers.js";
 

@@ -26,7 +26,7 @@
 import { el } from "./dom.js";
 import { OrientationOverlay } from "./orientation-overlay.js";
 import { aspectFromSpacing, clampViewport, fitViewport, imageToScreen, pan, pixelAt, screenToImage, wheelZoomFactor, zoomAt } from "./viewport.js";
-import { PRESETS, applyWindow, describeWindow, dragToWindow, matchPreset, presetByKey } from "./windowing.js";
+import { PRESETS, describeWindow, dragToWindow, matchPreset, presetByKey, windowHU } from "./windowing.js";
 
 const NO_OP = () => {};
 
@@ -125,7 +125,7 @@ export class ImageStage {
   }
 
   rewindow() {
-    applyWindow(this.image.hu, Math.max(this.window.width, 1), this.window.level, this.base);
+    windowHU(this.image.hu, this.window.width, this.window.level, this.base);
   }
 
   setPreset(key) {
