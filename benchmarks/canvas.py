@@ -161,7 +161,7 @@ BRUSH_JS = """async ({ events, size }) => {
   const ws = window.__workspace;
   ws.editor.state.brushSize = size;
   ws.runAction('tool.brush');
-  const box = ws.stage.stage.getBoundingClientRect();
+  const box = ws.stage.element.getBoundingClientRect();
   const at = (i) => ({ clientX: box.left + box.width * (0.25 + 0.5 * ((i * 7) % 101) / 100),
                        clientY: box.top + box.height * (0.3 + 0.4 * i / events),
                        button: 0, buttons: 1, pointerId: 77, shiftKey: false, detail: 1, preventDefault() {} });
@@ -188,7 +188,7 @@ BRUSH_JS = """async ({ events, size }) => {
 UNDO_JS = """async ({ strokes }) => {
   const ws = window.__workspace;
   ws.editor.state.brushSize = 24;
-  const box = ws.stage.stage.getBoundingClientRect();
+  const box = ws.stage.element.getBoundingClientRect();
   const point = (x, y) => ({ clientX: box.left + box.width * x, clientY: box.top + box.height * y,
                              button: 0, buttons: 1, pointerId: 78, detail: 1, preventDefault() {} });
   for (let s = 0; s < strokes; s++) {

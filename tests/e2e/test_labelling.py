@@ -27,7 +27,7 @@ READ_MASK = """() => {
 }"""
 SCREEN_POINT = """([x, y]) => {
   const stage = window.__workspace.stage;
-  const box = stage.stage.getBoundingClientRect();
+  const box = stage.element.getBoundingClientRect();
   const point = stage.fromImage({ x, y });
   return [box.left + point.x, box.top + point.y];
 }"""

@@ -2,37 +2,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
 import { createMask, maskFromData } from "../../static/js/labelling/mask.js";
-import { compositeOverlay, isBoundaryPixel, parseColor, windowHU } from "../../static/js/labelling/render.js";
+import { compositeOverlay, isBoundaryPixel, parseColor } from "../../static/js/labelling/render.js";
 
 const grayOf = (rgba) => [...rgba].filter((_, i) => i % 4 === 0);
-
-describe("windowing", () => {
-  it("maps the window linearly onto 0..255 and clamps outside it", () => {
-    const hu = Int16Array.of(-1000, -160, 0, 40, 80, 240, 3000);
-    const rgba = windowHU(hu, 400, 40); // soft tissue: -160..240
-    assert.deepEqual(grayOf(rgba), [0, 0, 102, 128, 153, 255, 255]);
-  });
-
-  it("writes opaque gray RGBA, four bytes per pixel", () => {
-    const rgba = windowHU(Int16Array.of(100, 510), 510, 255);
-    assert.ok(rgba instanceof Uint8ClampedArray);
-    assert.deepEqual([...rgba], [50, 50, 50, 255, 255, 255, 255, 255]);
-  });
-
-  it("brightens as the level drops and steepens as the width narrows", () => {
-    const hu = Int16Array.of(50);
-    assert.ok(windowHU(hu, 400, 0)[0] > windowHU(hu, 400, 100)[0]);
-    const narrow = windowHU(Int16Array.of(60), 100, 50)[0] - windowHU(Int16Array.of(40), 100, 50)[0];
-    const wide = windowHU(Int16Array.of(60), 1000, 50)[0] - windowHU(Int16Array.of(40), 1000, 50)[0];
-    assert.ok(narrow > wide);
-  });
-
-  it("reuses an output buffer and survives a zero width", () => {
-    const out = new Uint8ClampedArray(8);
-    assert.equal(windowHU(Int16Array.of(-5, 5), 0, 0, out), out);
-    assert.deepEqual(grayOf(out), [0, 255]);
-  });
-});
 
 describe("overlay", () => {
   const labels = [{ value: 1, name: "muscle", color: "#ff0000" }, { value: 2, name: "liver", color: "#0000ff" }];

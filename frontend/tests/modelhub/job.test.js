@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createPoller, epochText, etaSeconds, isFinished, progressLine, progressPercent, resultVersionId, tailLines, trainingEta } from "../../static/js/modelhub/job.js";
+import { fakeTimers } from "../helpers/fake-timers.js";
 
 test("progress is a clamped whole percentage, and 100 once succeeded", () => {
   assert.equal(progressPercent({ state: "running", progress: 0.456 }), 46);
@@ -38,31 +39,6 @@ test("a train job's version comes from its result, else its params", () => {
   assert.equal(resultVersionId({ result: {}, params: { version_id: 5 } }), 5);
   assert.equal(resultVersionId({ result: {} }), null);
 });
-
-/** Fake timers: run() fires the earliest pending timer and waits for the tick's promise to settle. */
-function fakeTimers() {
-  const pending = new Map();
-  let next = 1;
-  return {
-    delays: [],
-    setTimeout(fn, delay) {
-      this.delays.push(delay);
-      pending.set(next, fn);
-      return next++;
-    },
-    clearTimeout(id) {
-      pending.delete(id);
-    },
-    get count() {
-      return pending.size;
-    },
-    async run() {
-      const [id, fn] = pending.entries().next().value;
-      pending.delete(id);
-      await fn();
-    },
-  };
-}
 
 test("the poller asks every second until the job finishes, then stops", async () => {
   const timers = fakeTimers();

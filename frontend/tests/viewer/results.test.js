@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { LABEL_COLOURS, OVERLAY_ALPHA, overlayPixels } from "../../static/js/viewer/overlay.js";
-import { centimetresToMetres, flagText, formatValue, shortReference, sliceLabel, subjectPatch, trustWarning } from "../../static/js/viewer/results_format.js";
+import { centimetresToMetres, flagText, formatValue, shortReference, sliceLabel, subjectPatch, trustWarning } from "../../static/js/viewer/results-format.js";
 
 test("labels become translucent colours and background stays clear", () => {
   const rgba = new Uint8ClampedArray([0, 0, 0, 255, 1, 1, 1, 255, 2, 2, 2, 255, 7, 7, 7, 255]);

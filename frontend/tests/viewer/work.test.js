@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { createWorkPoller, landedImages, nextDelay, studyWorkText, workChanged, workText } from "../../static/js/viewer/work.js";
+import { fakeTimers } from "../helpers/fake-timers.js";
 
 const row = (image_id, state, extra = {}) => ({ image_id, state, stage: "measuring", position: null, progress: null, ...extra });
 const work = (...images) => ({ pending: images.some((r) => r.state === "queued" || r.state === "running"), images });
@@ -43,31 +44,6 @@ test("the wait grows while nothing changes, up to the cap, and drops back after 
   assert.equal(nextDelay(15000, { changed: true }), 1000);
   assert.equal(nextDelay(0, { changed: false, min: 500 }), 500);
 });
-
-/** Fake timers: run() fires the earliest pending timer and waits for the tick's promise to settle. */
-function fakeTimers() {
-  const pending = new Map();
-  let next = 1;
-  return {
-    delays: [],
-    setTimeout(fn, delay) {
-      this.delays.push(delay);
-      pending.set(next, fn);
-      return next++;
-    },
-    clearTimeout(id) {
-      pending.delete(id);
-    },
-    get count() {
-      return pending.size;
-    },
-    async run() {
-      const [id, fn] = pending.entries().next().value;
-      pending.delete(id);
-      await fn();
-    },
-  };
-}
 
 test("the poller backs off while the queue stands still and stops once nothing is pending", async () => {
   const timers = fakeTimers();

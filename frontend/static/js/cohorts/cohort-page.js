@@ -1,9 +1,9 @@
 // The cohort page: the filter form drives a live preview (count, plots, first rows); saved cohorts;
 // exports run as jobs whose progress is polled until a download link appears.
 
-import { getJson, postJson, request } from "../api.js";
+import { getJson, postJson, request } from "../core/api.js";
 import { createPoller, progressPercent } from "../modelhub/job.js";
-import { el, readJson } from "../modelhub/dom.js";
+import { el, readJson } from "../core/dom.js";
 import { describeFilters, filterEntries, filtersFromEntries, queryString } from "./filters.js";
 import { huHistogram, smiBoxPlot } from "./plots.js";
 import { histogram, smiGroups } from "./stats.js";

@@ -8,7 +8,7 @@
 //   huHistogram(hist)             muscle attenuation histogram, Martin 2013 myosteatosis cut-offs dashed
 //   escapeXml(text)
 
-import { fitLabel, wrapLabel } from "../labels.js";
+import { fitLabel, wrapLabel } from "../core/text-fit.js";
 
 export { fitLabel, wrapLabel };
 

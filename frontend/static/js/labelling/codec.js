@@ -7,14 +7,13 @@
 //       deflate blocks; 'stored' forces the latter. Both are valid PNGs for any reader.
 //   decodePNG(bytes, { width, height, labels }?) -> Promise<mask>
 //       8-bit grayscale, non-interlaced, all five row filters; checks signature, chunk CRCs and,
-//       when given, the expected size. Throws an Error naming what is wrong.
-//   decodePNGSync(bytes, expected?) -> mask   (same, with the bundled JS inflater)
+//       when given, the expected size. Throws an Error naming what is wrong. The zlib stream goes
+//       through the browser's DecompressionStream (benchmarks/png_decode.py: exact on every pixel).
 //   zlibCompress(bytes, { stored }?) -> Promise<Uint8Array>, zlibStored(bytes) -> Uint8Array
-//   zlibDecompress(bytes, sizeHint?) -> Promise<Uint8Array>
+//   zlibDecompress(bytes) -> Promise<Uint8Array>
 //   crc32, adler32 re-exported from checksums.js
 
 import { adler32, crc32 } from "./checksums.js";
-import { inflateZlib } from "./inflate.js";
 import { DEFAULT_LABELS, maskFromData } from "./mask.js";
 
 export { adler32, crc32 };
@@ -35,13 +34,7 @@ export async function encodePNG(mask, { compress = "auto" } = {}) {
 
 export async function decodePNG(bytes, expected = {}) {
   const image = readPngChunks(bytes);
-  const scanlines = await zlibDecompress(image.idat, image.height * (image.width + 1));
-  return maskFromScanlines(image, scanlines, expected);
-}
-
-export function decodePNGSync(bytes, expected = {}) {
-  const image = readPngChunks(bytes);
-  const scanlines = inflateZlib(image.idat, image.height * (image.width + 1));
+  const scanlines = await zlibDecompress(image.idat);
   return maskFromScanlines(image, scanlines, expected);
 }
 
@@ -50,9 +43,12 @@ export async function zlibCompress(bytes, { stored = false } = {}) {
   return runThroughStream(new CompressionStream("deflate"), bytes);
 }
 
-export async function zlibDecompress(bytes, sizeHint = 0) {
-  if (typeof DecompressionStream === "undefined") return inflateZlib(bytes, sizeHint);
-  return runThroughStream(new DecompressionStream("deflate"), bytes);
+export async function zlibDecompress(bytes) {
+  try {
+    return await runThroughStream(new DecompressionStream("deflate"), bytes);
+  } catch (error) {
+    throw new Error(`PNG image data is not a valid zlib stream (${error.message})`);
+  }
 }
 
 // zlib stream of uncompressed deflate blocks: header 0x78 0x01, blocks of <= 65535 bytes, Adler-32.

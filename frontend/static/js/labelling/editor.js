@@ -13,7 +13,7 @@
 //   editor.dispatch({ action, arg })        -> { rect, redrawAll } for a keymap.js action
 //                                             (view.* and mask.save are the page's to handle)
 //   editor.undo() / editor.redo()           -> rect to redraw, or null
-//   Points are image-pixel coordinates { x, y } (viewer/viewport.js screenToImage gives them).
+//   Points are image-pixel coordinates { x, y } (core/viewport.js screenToImage gives them).
 
 import { History } from "./history.js";
 import { beginStroke, fillHoles, fillPolygon, MUSCLE_HU_RANGE, regionGrow, removeSmallIslands } from "./tools.js";

@@ -12,7 +12,7 @@
 //   helpRows() -> [{ keys: 'Ctrl+Shift+Z', help }]   for the help overlay
 //   Actions: tool.<name>, mask.removeIslands, mask.fillHoles, brush.grow, brush.shrink, history.undo, history.redo, overlay.outline,
 //            overlay.more, overlay.less, label.select (arg = position in the label set, 0-based),
-//            polygon.close, polygon.cancel, mask.save, view.reset, view.window (arg = viewer/windowing.js preset key),
+//            polygon.close, polygon.cancel, mask.save, view.reset, view.window (arg = core/windowing.js preset key),
 //            help.toggle
 
 const tool = (key, name, help) => ({ key, action: `tool.${name}`, arg: null, help });

@@ -1,25 +1,16 @@
 // Pixels for the canvas, on plain typed arrays: the drawing code only calls putImageData.
 //
 // API
-//   windowHU(hu, width, level, out?) -> Uint8ClampedArray RGBA (opaque gray)
-//       gray = round(255 * (HU - (level - width / 2)) / width), clamped to 0..255; delegates to
-//       viewer/windowing.js (whose PRESETS hold the named windows) so both pages look the same
 //   parseColor('#rrggbb' | '#rgb') -> [r, g, b]
 //   compositeOverlay(base, mask, { opacity = 0.5, outline = false, rect?, labels?, out? })
-//       -> Uint8ClampedArray RGBA: base (windowed HU) with each labelled pixel blended toward its label
-//       colour. rect { x, y, width, height } limits work to a dirty rectangle; out (default: a copy
-//       of base) is written in place, so one buffer serves every redraw. outline draws only boundary
-//       pixels (a 4-neighbour holds another value, or the image edge), fully opaque, and grows rect
-//       by one pixel since an edit changes its neighbours' outlines too.
+//       -> Uint8ClampedArray RGBA: base (windowed HU: core/windowing.js windowHU) with each labelled
+//       pixel blended toward its label colour. rect { x, y, width, height } limits work to a dirty
+//       rectangle; out (default: a copy of base) is written in place, so one buffer serves every
+//       redraw. outline draws only boundary pixels (a 4-neighbour holds another value, or the image
+//       edge), fully opaque, and grows rect by one pixel since an edit changes its neighbours' outlines too.
 //   isBoundaryPixel(mask, x, y)
 
-import { applyWindow } from "../viewer/windowing.js";
 import { DEFAULT_LABELS } from "./mask.js";
-
-// The viewer's LUT windowing, so the labelling canvas shows exactly the grey levels of the viewer.
-export function windowHU(hu, width, level, out = new Uint8ClampedArray(hu.length * 4)) {
-  return applyWindow(hu, Math.max(width, 1), level, out);
-}
 
 export function parseColor(color) {
   const hex = color.replace("#", "");

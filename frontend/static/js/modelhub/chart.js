@@ -2,7 +2,7 @@
 // the epoch axis, so that each has its own labelled y-axis. Geometry comes from curves.js.
 
 import { bestEpoch, curveLayout, tickLabel } from "./curves.js";
-import { el, svg } from "./dom.js";
+import { el, svg } from "../core/dom.js";
 import { formatDice } from "./format.js";
 
 function axes(layout, { xLabel, yLabel }) {

@@ -1,8 +1,8 @@
 // The devices page: counts, the active model and its Dice per device; for ML leads a transfer-learning
 // form per device and a button that runs inference over the device's images.
 
-import { postJson } from "../api.js";
-import { busy, el, readJson, say } from "./dom.js";
+import { postJson } from "../core/api.js";
+import { busy, el, readJson, say } from "../core/dom.js";
 import { formatDiceN, sameDevice, versionOptionLabel } from "./format.js";
 
 const root = document.querySelector("[data-devices-page]");

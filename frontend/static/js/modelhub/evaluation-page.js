@@ -1,9 +1,10 @@
 // The evaluation matrix: versions x devices as a Dice heatmap with a legend; cells where a version lost
 // more than 0.01 Dice against its parent on that device get a red outline (catastrophic forgetting).
 
-import { getJson } from "../api.js";
+import { getJson } from "../core/api.js";
 import { diceColor, diceDomain, legendGradient, textColorFor } from "./colorscale.js";
-import { el, readJson, say, statusBadge } from "./dom.js";
+import { el, readJson, say } from "../core/dom.js";
+import { statusBadge } from "./status-badge.js";
 import { deviceName, formatDice, formatPercent, sameDevice } from "./format.js";
 import { FORGETTING_THRESHOLD, buildGrid } from "./heatmap.js";
 import { niceTicks, tickLabel } from "./curves.js";

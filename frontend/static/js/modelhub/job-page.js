@@ -1,9 +1,10 @@
 // A job's live page: polls GET /api/jobs/{id}/ every second while it is queued or running and redraws
 // progress, metrics, log tail and failure reason; a succeeded training job shows its curves.
 
-import { getJson, postJson } from "../api.js";
+import { getJson, postJson } from "../core/api.js";
 import { curvesFigure } from "./chart.js";
-import { busy, el, readJson, say, statusBadge } from "./dom.js";
+import { busy, el, readJson, say } from "../core/dom.js";
+import { statusBadge } from "./status-badge.js";
 import { formatDateTime, formatDice, formatLoss, formatSeconds } from "./format.js";
 import { createPoller, epochText, isFinished, progressLine, progressPercent, resultVersionId, tailLines, trainingEta } from "./job.js";
 

@@ -1,6 +1,8 @@
 // Pure job logic: what a job row means on screen, and a poller that asks for it every second while it
 // runs. Timers and the fetch are injected, so node tests drive it without a browser.
 
+import { createPoller as createCorePoller } from "../core/poller.js";
+
 export const FINISHED_STATES = new Set(["succeeded", "failed", "cancelled"]);
 
 export const isFinished = (job) => FINISHED_STATES.has(job?.state);
@@ -52,57 +54,17 @@ export function resultVersionId(job) {
 }
 
 /**
- * Calls `load()` now and then every `interval` ms after each answer (never two requests at once),
- * hands each job to `onUpdate`, and stops once the job is finished or `stop()` is called. Errors go
- * to `onError` and the wait doubles, up to `maxInterval`, until an answer comes again.
+ * Follows one job (core/poller.js): asks every `interval` ms after each answer, stops once the job is
+ * finished or on `stop()`; after an error the wait doubles, up to `maxInterval`.
  */
 export function createPoller({ load, onUpdate, onError = () => {}, interval = 1000, maxInterval = 10000, timers = globalThis }) {
-  let timer = null;
-  let stopped = false;
-  let wait = interval;
-  let inFlight = false;
-
-  async function tick() {
-    timer = null;
-    if (stopped) return;
-    inFlight = true;
-    try {
-      const job = await load();
-      if (stopped) return;
-      wait = interval;
-      onUpdate(job);
-      if (isFinished(job)) {
-        stopped = true;
-        return;
-      }
-    } catch (error) {
-      if (stopped) return;
-      wait = Math.min(maxInterval, wait * 2);
-      onError(error);
-    } finally {
-      inFlight = false;
-    }
-    if (!stopped) timer = timers.setTimeout(tick, wait);
-  }
-
+  const poller = createCorePoller({ load, onUpdate, onError, isDone: isFinished, nextWait: () => interval, timers, min: interval, max: maxInterval });
   return {
-    start(delay = interval) {
-      stopped = false;
-      if (timer == null) timer = timers.setTimeout(tick, delay);
-    },
-    stop() {
-      stopped = true;
-      if (timer != null) timers.clearTimeout(timer);
-      timer = null;
-    },
-    /** Ask now (after an action such as cancel) instead of waiting for the next tick. */
-    poke() {
-      if (stopped || inFlight) return; // an answer is on its way; the next tick follows it
-      if (timer != null) timers.clearTimeout(timer);
-      timer = timers.setTimeout(tick, 0);
-    },
+    start: (delay = interval) => poller.start({ delay }),
+    stop: () => poller.stop(),
+    poke: () => poller.poke(),
     get running() {
-      return !stopped;
+      return poller.running;
     },
   };
 }

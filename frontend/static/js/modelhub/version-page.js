@@ -1,9 +1,10 @@
 // One model version: provenance, hyper-parameters, evaluations, training curves, and for ML leads the
 // promote / roll back button (409 reasons shown inline), then an offer to re-run inference everywhere.
 
-import { getJson, postJson } from "../api.js";
+import { getJson, postJson } from "../core/api.js";
 import { curvesFigure } from "./chart.js";
-import { busy, el, readJson, say, statusBadge } from "./dom.js";
+import { busy, el, readJson, say } from "../core/dom.js";
+import { statusBadge } from "./status-badge.js";
 import { deviceId, deviceName, formatDateTime, formatDiceSd, formatPercent, formatSeconds, shortChecksum } from "./format.js";
 
 const root = document.querySelector("[data-version-page]");

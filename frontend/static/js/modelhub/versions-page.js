@@ -1,6 +1,7 @@
 // The model versions page: the lineage tree as a table whose first column draws parent -> child lines.
 
-import { el, readJson, statusBadge } from "./dom.js";
+import { el, readJson } from "../core/dom.js";
+import { statusBadge } from "./status-badge.js";
 import { deviceName, formatDateTime, formatDice, shortChecksum } from "./format.js";
 import { flattenTree, ownDice, statusCounts } from "./lineage.js";
 

@@ -14,7 +14,7 @@ export const SOURCE_SERIES = Object.freeze([
   Object.freeze({ key: "prelabel", label: "Pre-label accepted as is", color: "#46a758" }),
 ]);
 
-import { wrapLabel } from "../labels.js";
+import { wrapLabel } from "../core/text-fit.js";
 
 const WIDTH = 720;
 const HEIGHT = 330;

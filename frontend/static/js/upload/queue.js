@@ -2,7 +2,7 @@
 // the server's `results` array. Pure: the request itself is an injected `send(item, onProgress)`
 // that resolves { status, body } for any HTTP answer and rejects only when no answer came.
 
-import { errorMessage } from "../api.js";
+import { errorMessage } from "../core/api.js";
 import { isSystemFile, isZip } from "./entries.js";
 
 export const CONCURRENCY = 2;

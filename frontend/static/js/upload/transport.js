@@ -1,7 +1,7 @@
 // Sends one queue item to POST /api/studies/ with XMLHttpRequest: fetch() cannot report upload
 // progress, XHR's upload.onprogress can.
 
-import { csrfToken } from "../api.js";
+import { csrfToken } from "../core/api.js";
 
 export const UPLOAD_URL = "/api/studies/";
 

@@ -2,6 +2,8 @@
 // is queued or running: it backs off while nothing changes, pauses while the tab is hidden and stops once
 // nothing is pending. Pure: the fetch, the timers and the tab's visibility are injected (node --test).
 
+import { createPoller } from "../core/poller.js";
+
 export const PENDING = new Set(["queued", "running"]);
 
 const percent = (progress) => `${Math.round(Math.min(1, Math.max(0, Number(progress) || 0)) * 100)} %`;
@@ -50,76 +52,22 @@ export function nextDelay(current, { changed, min = 1000, max = 15000, factor = 
 }
 
 /**
- * Asks `load()` for the work now and after each wait (never two at once), hands each answer to
- * `onUpdate(work, previous)`, stops once nothing is pending (or on stop()), and asks nothing while
- * `isHidden()`: call `visibilityChanged()` when the tab shows again and it asks at once.
+ * Follows a study's work (core/poller.js): stops once nothing is pending, backs off while nothing a person
+ * would see changes (nextDelay), asks nothing while `isHidden()`; call `visibilityChanged()` when the tab
+ * shows again and it asks at once. `start(first)`: `first` is an answer already in hand.
  */
 export function createWorkPoller({ load, onUpdate, onError = () => {}, isHidden = () => false, timers = globalThis, min = 1000, max = 15000 }) {
-  let timer = null;
-  let stopped = true;
-  let inFlight = false;
-  let delay = min;
-  let previous = null;
-
-  function schedule(wait) {
-    if (stopped || timer != null || isHidden()) return;
-    timer = timers.setTimeout(tick, wait);
-  }
-
-  async function tick() {
-    timer = null;
-    if (stopped || inFlight || isHidden()) return;
-    inFlight = true;
-    try {
-      const work = await load();
-      if (stopped) return;
-      delay = nextDelay(delay, { changed: workChanged(previous, work), min, max });
-      onUpdate(work, previous);
-      previous = work;
-      if (!work.pending) stopped = true;
-    } catch (error) {
-      if (stopped) return;
-      delay = Math.min(max, delay * 2);
-      onError(error);
-    } finally {
-      inFlight = false;
-    }
-    schedule(delay);
-  }
-
+  const nextWait = (wait, work, previous) => nextDelay(wait, { changed: workChanged(previous, work), min, max });
+  const poller = createPoller({ load, onUpdate, onError, isDone: (work) => !work.pending, nextWait, isHidden, timers, min, max });
   return {
-    /** Starts following; `first` is an answer already in hand (it counts as the first ask). */
-    start(first = null) {
-      stopped = false;
-      delay = min;
-      if (first) {
-        previous = first;
-        if (!first.pending) {
-          stopped = true;
-          return;
-        }
-      }
-      schedule(first ? min : 0);
-    },
-    stop() {
-      stopped = true;
-      if (timer != null) timers.clearTimeout(timer);
-      timer = null;
-    },
-    visibilityChanged() {
-      if (isHidden()) {
-        if (timer != null) timers.clearTimeout(timer);
-        timer = null;
-        return;
-      }
-      delay = min;
-      schedule(0);
-    },
+    start: (first = null) => poller.start({ first }),
+    stop: () => poller.stop(),
+    visibilityChanged: () => poller.visibilityChanged(),
     get running() {
-      return !stopped;
+      return poller.running;
     },
     get delay() {
-      return delay;
+      return poller.delay;
     },
   };
 }

@@ -8,7 +8,7 @@
 
 import { MUSCLE_HU_RANGE } from "../tools.js";
 import { KEY_BINDINGS } from "../keymap.js";
-import { el } from "./dom.js";
+import { el } from "../../core/dom.js";
 
 const TOOL_LABELS = {
   brush: "Brush",

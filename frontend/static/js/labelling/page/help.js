@@ -4,7 +4,7 @@
 //   buildHelp(container, { onClose }) -> fills container (a <dialog>-like div) with the table
 
 import { helpRows } from "../keymap.js";
-import { el } from "./dom.js";
+import { el } from "../../core/dom.js";
 
 const MOUSE_ROWS = [
   { keys: "Left drag", help: "Paint with the active tool (click to add a lasso point; double-click closes)" },

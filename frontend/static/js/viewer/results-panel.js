@@ -1,21 +1,12 @@
 // The results beside the viewer: the measurement of the slice on screen (numbers, flags with their
 // reference, where it came from), the list of measured slices (the L3-marked first), and the mask
-// overlay for the viewer. Data from GET /api/studies/{id}/results; wording in results_format.js.
+// overlay for the viewer. Data from GET /api/studies/{id}/results; wording in results-format.js.
 
-import { ApiError, getJson } from "../api.js";
+import { ApiError, getJson } from "../core/api.js";
+import { el } from "../core/dom.js";
 import { overlayPixels } from "./overlay.js";
-import { flagText, formatValue, sliceLabel, trustWarning } from "./results_format.js";
+import { flagText, formatValue, sliceLabel, trustWarning } from "./results-format.js";
 import { PENDING, studyWorkText, workText } from "./work.js";
-
-function el(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attributes)) {
-    if (key === "class") node.className = value;
-    else node.setAttribute(key, value);
-  }
-  node.append(...children);
-  return node;
-}
 
 /** Fetches a measurement's label map and colours it: a canvas at image size, ready to draw over the slice. */
 export async function loadOverlayCanvas(url) {

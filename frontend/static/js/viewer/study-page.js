@@ -5,11 +5,11 @@
 // them shows the axial slice there.
 // The chosen series and slice are kept in the URL hash (#series=12&slice=4) so a view can be shared.
 
-import { getJson, patchJson, putJson } from "../api.js";
-import { ReformatView } from "./reformat_view.js";
-import { nearestSliceIndex } from "./reformat_geometry.js";
-import { ResultsPanel } from "./results_panel.js";
-import { subjectPatch } from "./results_format.js";
+import { getJson, patchJson, putJson } from "../core/api.js";
+import { ReformatView } from "./reformat-view.js";
+import { nearestSliceIndex } from "./reformat-geometry.js";
+import { ResultsPanel } from "./results-panel.js";
+import { subjectPatch } from "./results-format.js";
 import { Viewer } from "./viewer.js";
 import { createWorkPoller, landedImages } from "./work.js";
 
@@ -99,14 +99,14 @@ function goToImage(imageId) {
   const index = series.images.findIndex((image) => image.id === imageId);
   if (series === current) viewer.showSlice(index);
   else selectSeries(series, index);
-  viewer.stage.focus({ preventScroll: true });
+  viewer.focus();
 }
 
 for (const button of seriesButtons) {
   button.addEventListener("click", () => {
     const series = study.series.find((candidate) => candidate.id === Number(button.dataset.seriesId));
     if (series && series !== current) selectSeries(series);
-    viewer.stage.focus({ preventScroll: true });
+    viewer.focus();
   });
 }
 
@@ -241,7 +241,7 @@ if (first) {
   const fallback = marked >= 0 ? marked : Math.floor((first.images.length - 1) / 2);
   selectSeries(first, first.id === hashSeries && hashSlice >= 0 ? hashSlice : fallback);
   // Keys (arrows, 1-4, L...) work from the start, not only after a click on the image.
-  if (document.activeElement === document.body) viewer.stage.focus({ preventScroll: true });
+  if (document.activeElement === document.body) viewer.focus();
 } else {
   viewer.setSeries([]);
 }

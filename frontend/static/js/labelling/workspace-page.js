@@ -4,6 +4,8 @@
 //
 // window.__workspace is a debug handle for tests and benchmarks: { editor, mask, hu, saver, stage, ... }.
 
+import { el, readJson, setStatus } from "../core/dom.js";
+import { ImageStage } from "../core/stage.js";
 import { createActivityClock } from "./activity.js";
 import { encodePNG } from "./codec.js";
 import { coverageHeader, initialCoverage, paintedOutsideCoverage, uncoveredWarning } from "./coverage.js";
@@ -12,11 +14,10 @@ import { createEditor } from "./editor.js";
 import { resolveKey } from "./keymap.js";
 import { compositeOverlay } from "./render.js";
 import { Controls } from "./page/controls.js";
-import { el, readJson, setStatus } from "./page/dom.js";
 import { buildHelp } from "./page/help.js";
-import { fetchAnnotation, fetchMask, fetchPixelsAt, postWithEtag, putMask } from "./page/masks_api.js";
+import { fetchAnnotation, fetchMask, fetchPixelsAt, postWithEtag, putMask } from "./page/masks-api.js";
 import { CONFLICT_MESSAGE, createSaver, describeSaveState } from "./page/saver.js";
-import { Stage } from "./page/stage.js";
+import { LABELLING_STAGE } from "./page/stage-options.js";
 
 const EDIT_ACTIONS = new Set(["history.undo", "history.redo", "mask.removeIslands", "mask.fillHoles", "polygon.close"]);
 const STROKE_TOOLS = new Set(["brush", "eraser", "huBrush"]);
@@ -55,14 +56,14 @@ async function start() {
     activity,
   });
   showProvenance(loaded);
-  stage = new Stage($("[data-stage]"), {
-    image: { ...pixels, spacing: pixels.spacing ?? image.pixel_spacing_mm },
+  stage = new ImageStage($("[data-stage]"), {
+    ...LABELLING_STAGE,
     compose: (base, out, rect) => compositeOverlay(base, mask, { ...overlayOptions(), rect, out }),
     onPrimary: { down: pointerDown, move: pointerMove, up: pointerUp },
     onHover: (point) => (hoverPoint = point),
     drawDecorations,
   });
-  stage.refresh(null);
+  stage.setImage({ ...pixels, spacing: pixels.spacing ?? image.pixel_spacing_mm });
   controls = new Controls($("[data-controls]"), { editor, labels: labelSet.labels, onAction: runAction, onChange: afterSettings });
   buildCoverage($("[data-coverage]"), labelSet.labels);
   buildHelp($("[data-help]"), { onClose: () => runAction("help.toggle") });

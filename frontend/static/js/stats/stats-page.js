@@ -1,6 +1,6 @@
 // The labelling statistics page: draws the charts of stats/charts.js from the "stats-data" json_script.
 
-import { readJson } from "../labelling/page/dom.js";
+import { readJson } from "../core/dom.js";
 import { SOURCE_SERIES, barChart, secondsGroups, versionChart } from "./charts.js";
 
 const stats = readJson("stats-data") ?? {};

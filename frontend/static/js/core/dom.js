@@ -1,4 +1,14 @@
-// Small DOM helpers shared by the model hub pages. Text always goes in as text nodes, never as HTML.
+// The DOM helpers every page uses. Text always goes in as text nodes, never as HTML.
+//
+// API
+//   el(tag, attributes?, ...children) -> Element    'class' sets the class, 'text' the text, a function under
+//                                                   'onX' listens to X, true sets an empty attribute, null and
+//                                                   false skip; null and false children are left out
+//   svg(tag, attributes?, ...children) -> SVGElement the same in the SVG namespace
+//   readJson(id, fallback?)                         the value Django's json_script rendered under this id
+//   setStatus(node, { text, tone })                 text plus data-tone for colour
+//   say(box, text, kind?, ...extra)                 a sentence in an inline message box; empty text hides it
+//   busy(button, action, busyText?)                 disables the button while the action runs
 
 const SVG_NS = "http://www.w3.org/2000/svg";
 
@@ -17,7 +27,7 @@ function fill(node, attributes, children) {
 export const el = (tag, attributes = {}, ...children) => fill(document.createElement(tag), attributes, children);
 export const svg = (tag, attributes = {}, ...children) => fill(document.createElementNS(SVG_NS, tag), attributes, children);
 
-/** The value Django's json_script rendered under this id, or `fallback` when absent. */
+/** The value Django's json_script rendered under this id, or `fallback` when absent or unreadable. */
 export function readJson(id, fallback = null) {
   const node = document.getElementById(id);
   if (!node) return fallback;
@@ -28,9 +38,9 @@ export function readJson(id, fallback = null) {
   }
 }
 
-/** A status badge: active green, candidate amber, retired grey, failed red, training blue. */
-export function statusBadge(status) {
-  return el("span", { class: `badge badge-${status}`, "data-status": status }, status ?? "unknown");
+export function setStatus(node, { text, tone }) {
+  node.textContent = text;
+  node.dataset.tone = tone;
 }
 
 /** Shows a sentence in an inline message box (kind: error, ok, info); empty text hides it. */

@@ -1,6 +1,7 @@
 // The upload page: a drop zone and two pickers feed the queue; a progress bar, a summary and a
 // table (one <tbody> per file, one row per result: a zip's members each get a row) show outcomes.
 
+import { el } from "../core/dom.js";
 import { filesFromDataTransfer, filesFromList } from "./entries.js";
 import { UploadQueue, itemOutcome, overallProgress, reasonSentence, studiesOf, tally, DONE, FAILED, SKIPPED } from "./queue.js";
 import { sendFile } from "./transport.js";
@@ -24,16 +25,6 @@ const queue = new UploadQueue({ send: sendFile, maxBytes, onChange: (items, item
 function scheduleRender(items) {
   for (const item of items) dirty.add(item);
   if (!frame) frame = requestAnimationFrame(render);
-}
-
-function el(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attributes)) {
-    if (key === "class") node.className = value;
-    else node.setAttribute(key, value);
-  }
-  node.append(...children.filter((child) => child != null));
-  return node;
 }
 
 export function formatBytes(bytes) {

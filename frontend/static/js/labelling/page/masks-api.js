@@ -1,7 +1,7 @@
 // The annotation endpoints the labelling and review pages call (docs/annotations-api.md), over fetch.
 // Masks travel as 8-bit grayscale PNG label maps; writes carry If-Match with the ETag (412 stale, 428 missing).
 //
-// API (every failure is an api.js ApiError carrying .status)
+// API (every failure is a core/api.js ApiError carrying .status)
 //   fetchPixelsAt(url)                     -> { hu, rows, columns, spacing }   (the /pixels answer)
 //   fetchMask(url, { width, height, labels }) -> { mask, etag, source, modelVersion }
 //   fetchOptionalMask(url, expected)       -> the same, or null on 404 (e.g. no pre-label)
@@ -10,7 +10,7 @@
 //   postWithEtag(url, etag, json?)         -> { etag, annotation }   (submit, review)
 //   fetchAnnotation(url)                   -> { etag, annotation }
 
-import { ApiError, errorMessage, parsePixels, requestHeaders } from "../../api.js";
+import { ApiError, errorMessage, parsePixels, requestHeaders } from "../../core/api.js";
 import { decodePNG } from "../codec.js";
 
 async function send(url, init = {}) {

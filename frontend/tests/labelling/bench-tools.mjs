@@ -1,12 +1,13 @@
 // Micro-benchmark of the labelling core on a 512x512 slice (not a test). Prints JSON.
-//   node frontend/tests/labelling/bench_tools.mjs
+//   node frontend/tests/labelling/bench-tools.mjs
 // Figures are Node (V8) timings of the pure modules; the Chromium figures the issue asks for
 // (benchmarks/canvas) add drawing on top of these.
 
 import { encodePNG, decodePNG } from "../../static/js/labelling/codec.js";
 import { History } from "../../static/js/labelling/history.js";
 import { cloneMask, createMask } from "../../static/js/labelling/mask.js";
-import { compositeOverlay, windowHU } from "../../static/js/labelling/render.js";
+import { windowHU } from "../../static/js/core/windowing.js";
+import { compositeOverlay } from "../../static/js/labelling/render.js";
 import { beginStroke, regionGrow, removeSmallIslands } from "../../static/js/labelling/tools.js";
 import { seededRandom } from "./helpers.js";
 

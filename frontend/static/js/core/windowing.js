@@ -76,6 +76,11 @@ export function applyWindow(hu, width, level, out) {
   return out;
 }
 
+/** applyWindow into a new (or the given) RGBA buffer; a zero width shows a hard threshold at the level. */
+export function windowHU(hu, width, level, out = new Uint8ClampedArray(hu.length * 4)) {
+  return applyWindow(hu, Math.max(width, 1), level, out);
+}
+
 export function clampWindow({ width, level }) {
   return {
     width: Math.round(Math.min(WIDTH_MAX, Math.max(WIDTH_MIN, width))),

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ApiError, errorMessage, int16FromLittleEndian, parsePixels, requestHeaders } from "../../static/js/api.js";
+import { ApiError, errorMessage, int16FromLittleEndian, parsePixels, requestHeaders } from "../../static/js/core/api.js";
 
 function pixelHeaders(rows, columns, extra = {}) {
   return new Headers({ "X-Rows": String(rows), "X-Columns": String(columns), "X-Pixel-Spacing": "0.8,0.7", "X-Dtype": "int16-le", ...extra });

@@ -3,20 +3,14 @@
 // reformat has focus) asks for another axial slice through `onPickZ(z)` / `onStep(±1)` (+1: down the body,
 // as ↓ moves the line down the picture).
 
-import { ApiError, errorMessage, parsePixels } from "../api.js";
-import { applyWindow } from "./windowing.js";
-import { bodyColumns, fitLayout, levelAt, yAtZ, zAtY } from "./reformat_geometry.js";
+import { ApiError, errorMessage, parsePixels } from "../core/api.js";
+import { el } from "../core/dom.js";
+import { applyWindow } from "../core/windowing.js";
+import { bodyColumns, fitLayout, levelAt, yAtZ, zAtY } from "./reformat-geometry.js";
 
 const GUTTER = 44; // CSS px right of the image for the level names and endplate ticks
 const WINDOW = { width: 1200, level: 250 }; // bone and soft tissue both readable: vertebrae, discs, ribs
 const COLOURS = { level: "rgba(255, 214, 102, 0.9)", detected: "#ffd666", chosen: "#3ddc97", current: "#4cc3ff", hover: "#ffffff" };
-
-function el(tag, attributes = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attributes)) node.setAttribute(key, value);
-  node.append(...children);
-  return node;
-}
 
 export async function fetchReformat(seriesId, plane) {
   const response = await fetch(`/api/series/${encodeURIComponent(seriesId)}/reformat/${plane}`, { credentials: "same-origin" });

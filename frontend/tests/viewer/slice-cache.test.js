@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { SliceCache, neighbourIndices } from "../../static/js/viewer/slice_cache.js";
+import { SliceCache, neighbourIndices } from "../../static/js/viewer/slice-cache.js";
 
 test("a slice asked for twice while loading is fetched once", async () => {
   const calls = [];

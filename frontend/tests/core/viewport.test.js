@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { KEEP_VISIBLE, MAX_SCALE, aspectFromSpacing, clampViewport, fitViewport, imageToScreen, pan, pixelAt, screenToImage, wheelSliceSteps, wheelZoomFactor, zoomAt } from "../../static/js/viewer/viewport.js";
+import { KEEP_VISIBLE, MAX_SCALE, aspectFromSpacing, clampViewport, fitViewport, imageToScreen, pan, pixelAt, screenToImage, wheelSliceSteps, wheelZoomFactor, zoomAt } from "../../static/js/core/viewport.js";
 
 const image = { rows: 512, columns: 512 };
 const close = (actual, expected, message) => assert.ok(Math.abs(actual - expected) < 1e-9, `${message ?? ""} ${actual} != ${expected}`);

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { bodyColumns, fitLayout, levelAt, nearestSliceIndex, yAtZ, zAtY } from "../../static/js/viewer/reformat_geometry.js";
+import { bodyColumns, fitLayout, levelAt, nearestSliceIndex, yAtZ, zAtY } from "../../static/js/viewer/reformat-geometry.js";
 
 test("a reformat keeps its real aspect: 4 mm rows are drawn four times as tall as 1 mm columns", () => {
   const layout = fitLayout({ rows: 50, spacing: [4, 1], crop: { first: 0, last: 199 }, zTop: -100 }, 400, 800);

@@ -1,6 +1,6 @@
-import { test } from "node:test";
+import { describe, it, test } from "node:test";
 import assert from "node:assert/strict";
-import { PRESETS, applyWindow, buildGreyLut, clampWindow, describeWindow, dragToWindow, greyFor, matchPreset, presetByKey } from "../../static/js/viewer/windowing.js";
+import { PRESETS, applyWindow, buildGreyLut, clampWindow, describeWindow, dragToWindow, greyFor, matchPreset, presetByKey, windowHU } from "../../static/js/core/windowing.js";
 
 test("the four presets are soft tissue, muscle, liver and bone with their published windows", () => {
   assert.deepEqual(
@@ -88,4 +88,34 @@ test("a window is described with its preset name when it matches one", () => {
   assert.equal(matchPreset(401, 40), null);
   assert.equal(describeWindow({ width: 1800, level: 400 }), "W 1800 / L 400 (Bone)");
   assert.equal(describeWindow({ width: 401, level: 40 }), "W 401 / L 40");
+});
+
+const grayOf = (rgba) => [...rgba].filter((_, i) => i % 4 === 0);
+
+describe("windowHU", () => {
+  it("maps the window linearly onto 0..255 and clamps outside it", () => {
+    const hu = Int16Array.of(-1000, -160, 0, 40, 80, 240, 3000);
+    const rgba = windowHU(hu, 400, 40); // soft tissue: -160..240
+    assert.deepEqual(grayOf(rgba), [0, 0, 102, 128, 153, 255, 255]);
+  });
+
+  it("writes opaque gray RGBA, four bytes per pixel", () => {
+    const rgba = windowHU(Int16Array.of(100, 510), 510, 255);
+    assert.ok(rgba instanceof Uint8ClampedArray);
+    assert.deepEqual([...rgba], [50, 50, 50, 255, 255, 255, 255, 255]);
+  });
+
+  it("brightens as the level drops and steepens as the width narrows", () => {
+    const hu = Int16Array.of(50);
+    assert.ok(windowHU(hu, 400, 0)[0] > windowHU(hu, 400, 100)[0]);
+    const narrow = windowHU(Int16Array.of(60), 100, 50)[0] - windowHU(Int16Array.of(40), 100, 50)[0];
+    const wide = windowHU(Int16Array.of(60), 1000, 50)[0] - windowHU(Int16Array.of(40), 1000, 50)[0];
+    assert.ok(narrow > wide);
+  });
+
+  it("reuses an output buffer and survives a zero width", () => {
+    const out = new Uint8ClampedArray(8);
+    assert.equal(windowHU(Int16Array.of(-5, 5), 0, 0, out), out);
+    assert.deepEqual(grayOf(out), [0, 255]);
+  });
 });

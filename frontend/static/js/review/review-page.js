@@ -2,11 +2,12 @@
 // relabelled pixels in their own colours), and accept / reject with a comment (If-Match: the ETag).
 // Template: annotations/review_detail.html. Left drag pans here: a reviewer looks, and does not paint.
 
+import { readJson, setStatus } from "../core/dom.js";
+import { ImageStage } from "../core/stage.js";
 import { initialCoverage, withoutUncovered } from "../labelling/coverage.js";
 import { compositeOverlay } from "../labelling/render.js";
-import { readJson, setStatus } from "../labelling/page/dom.js";
-import { fetchMask, fetchOptionalMask, fetchPixelsAt, postWithEtag } from "../labelling/page/masks_api.js";
-import { Stage } from "../labelling/page/stage.js";
+import { fetchMask, fetchOptionalMask, fetchPixelsAt, postWithEtag } from "../labelling/page/masks-api.js";
+import { LABELLING_STAGE } from "../labelling/page/stage-options.js";
 import { composeReview, diffMasks } from "./diff.js";
 
 const review = readJson("review-data");
@@ -28,14 +29,14 @@ async function start() {
   const covered = initialCoverage(labelSet.labels, review.annotation?.current_revision);
   const { map, counts } = diffMasks(prelabel ? withoutUncovered(prelabel.mask, covered) : null, current.mask);
   showCounts(counts, Boolean(prelabel));
-  const stage = new Stage($("[data-stage]"), {
-    image: { ...pixels, spacing: pixels.spacing ?? image.pixel_spacing_mm },
+  const stage = new ImageStage($("[data-stage]"), {
+    ...LABELLING_STAGE,
     compose: (base, out) =>
       view.mode === "prelabel"
         ? compositeOverlay(base, prelabel?.mask ?? { ...current.mask, data: new Uint8Array(current.mask.data.length) }, { ...view, out })
         : composeReview(base, current.mask, map, { ...view, out }),
   });
-  stage.refresh(null);
+  stage.setImage({ ...pixels, spacing: pixels.spacing ?? image.pixel_spacing_mm });
   bindControls(stage);
   window.__review = { stage, mask: current.mask, prelabel: prelabel?.mask ?? null, counts };
   showReviewable(review.annotation?.status ?? "none");

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { MARKERS, formatLength, mmPerScreenPixel, scaleBar } from "../../static/js/viewer/orientation.js";
+import { MARKERS, formatLength, mmPerScreenPixel, scaleBar } from "../../static/js/core/orientation.js";
 
 test("the markers are those of the standard radiological view: anterior up, patient right on the left", () => {
   assert.deepEqual({ ...MARKERS }, { top: "A", bottom: "P", left: "R", right: "L" });

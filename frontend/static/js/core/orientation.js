@@ -1,4 +1,4 @@
-// Orientation markers and a scale bar for a slice on screen. Pure; no DOM (orientation_overlay.js draws).
+// Orientation markers and a scale bar for a slice on screen. Pure; no DOM (orientation-overlay.js draws).
 //
 // The server stores and sends every slice in the standard radiological view (backend/segmentation/
 // orientation.py): anterior at the top, the patient's right on the screen's left. So the markers are the
