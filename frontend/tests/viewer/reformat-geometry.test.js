@@ -9,6 +9,19 @@ test("a reformat keeps its real aspect: 4 mm rows are drawn four times as tall a
   assert.equal(layout.y, 200);
 });
 
+test("a short series is stretched down the body to be usable, and says by how much; at most 8 times", () => {
+  // 20 slices of 2 mm (40 mm) across a 400 mm body, into 400 x 400 px: 40 px tall at its real aspect
+  const short = fitLayout({ rows: 20, spacing: [2, 1], crop: { first: 0, last: 399 }, zTop: 0 }, 400, 400);
+  assert.equal(short.scale, 1);
+  assert.equal(short.stretch, 4); // to 40 % of the box: 160 px
+  assert.equal(short.heightPx, 160);
+  assert.equal(zAtY(short, yAtZ(short, -13)), -13, "clicks still land on the right z");
+  const tiny = fitLayout({ rows: 2, spacing: [2, 1], crop: { first: 0, last: 399 }, zTop: 0 }, 400, 400);
+  assert.equal(tiny.stretch, 8);
+  const tall = fitLayout({ rows: 100, spacing: [4, 1], crop: { first: 0, last: 199 }, zTop: 0 }, 400, 800);
+  assert.equal(tall.stretch, 1, "a long series keeps its real aspect");
+});
+
 test("screen y and patient z map both ways, through the centre of each row", () => {
   const layout = fitLayout({ rows: 10, spacing: [5, 1], crop: { first: 0, last: 49 }, zTop: 0 }, 100, 100);
   assert.equal(yAtZ(layout, 0), 5); // row 0 spans 0..10 px

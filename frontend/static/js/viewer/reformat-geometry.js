@@ -1,8 +1,8 @@
 // Geometry of a sagittal or coronal reformat on screen: pure functions, no DOM.
 //
 // A reformat (GET /api/series/{id}/reformat/{plane}) has rows down the patient, row 0 at patient z `zTop`, each
-// row `spacing[0]` mm lower, and columns `spacing[1]` mm apart. It is drawn at its real aspect, cropped to the
-// columns the body fills, fitted into a box and centred.
+// row `spacing[0]` mm lower, and columns `spacing[1]` mm apart. It is drawn at its real aspect (stretched down the
+// patient only when it would be too short to use), cropped to the columns the body fills, fitted and centred.
 
 /** The first and last column (inclusive) holding anything denser than air, with a margin; all when none. */
 export function bodyColumns(hu, rows, columns, { threshold = -400, margin = 4 } = {}) {
@@ -21,17 +21,29 @@ export function bodyColumns(hu, rows, columns, { threshold = -400, margin = 4 } 
   return { first: Math.max(0, first - margin), last: Math.min(columns - 1, last + margin) };
 }
 
-/** Where the cropped reformat lands in a box of `width` x `height` CSS pixels: scale in px per mm and offsets. */
+// A short series (20 slices of 2 mm: 4 cm of a 40 cm wide body) at its real aspect is a strip a few pixels
+// tall that no one can click a level on: it is stretched down the patient to at least MIN_HEIGHT_SHARE of the
+// box, at most MAX_STRETCH times, and the view says so ("stretched ×N").
+export const MIN_HEIGHT_SHARE = 0.4;
+export const MAX_STRETCH = 8;
+
+/** Where the cropped reformat lands in a box of `width` x `height` CSS pixels: px per mm across (`scale`) and
+ * down the patient (`scaleZ`, `stretch` times `scale`), and offsets. */
 export function fitLayout({ rows, spacing, crop, zTop }, width, height) {
   const widthMm = (crop.last - crop.first + 1) * spacing[1];
   const heightMm = rows * spacing[0];
   const scale = Math.min(width / widthMm, height / heightMm);
+  const wanted = Math.min(height, height * MIN_HEIGHT_SHARE) / (heightMm * scale);
+  const stretch = Math.min(MAX_STRETCH, Math.max(1, wanted));
+  const scaleZ = scale * stretch;
   return {
     scale,
+    scaleZ,
+    stretch,
     x: (width - widthMm * scale) / 2,
-    y: (height - heightMm * scale) / 2,
+    y: (height - heightMm * scaleZ) / 2,
     widthPx: widthMm * scale,
-    heightPx: heightMm * scale,
+    heightPx: heightMm * scaleZ,
     zTop,
     rowMm: spacing[0],
   };
@@ -39,13 +51,13 @@ export function fitLayout({ rows, spacing, crop, zTop }, width, height) {
 
 /** Screen y (CSS px) of patient z: the centre of the row at z. */
 export function yAtZ(layout, z) {
-  return layout.y + ((layout.zTop - z) / layout.rowMm + 0.5) * layout.rowMm * layout.scale;
+  return layout.y + ((layout.zTop - z) / layout.rowMm + 0.5) * layout.rowMm * layout.scaleZ;
 }
 
 /** Patient z at screen y, or null outside the drawn image. */
 export function zAtY(layout, y) {
   if (y < layout.y || y > layout.y + layout.heightPx) return null;
-  return layout.zTop - ((y - layout.y) / layout.scale - layout.rowMm / 2);
+  return layout.zTop - ((y - layout.y) / layout.scaleZ - layout.rowMm / 2);
 }
 
 /** Index of the image (as the viewer scrolls them) whose slice_location is nearest `z`; -1 when none has one. */

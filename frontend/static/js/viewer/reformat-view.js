@@ -45,7 +45,8 @@ export class ReformatView {
     this.canvas = el("canvas", { class: "reformat-canvas", "aria-label": "Reformat: click to show the axial slice there" });
     this.message = el("div", { class: "viewer-message", role: "status" }, "Loading…");
     this.hoverLabel = el("span", { class: "viewer-overlay viewer-overlay-bottom", "data-reformat-hover": "" });
-    this.stage = el("div", { class: "reformat-stage", tabindex: "0", "data-reformat-stage": "" }, this.canvas, this.hoverLabel, this.message);
+    this.stretchLabel = el("span", { class: "viewer-overlay viewer-overlay-top", "data-reformat-stretch": "" });
+    this.stage = el("div", { class: "reformat-stage", tabindex: "0", "data-reformat-stage": "" }, this.canvas, this.stretchLabel, this.hoverLabel, this.message);
     this.root.replaceChildren(el("div", { class: "reformat-toolbar button-group", role: "group", "aria-label": "Reformat plane" }, ...this.tabs), this.stage);
     for (const tab of this.tabs) tab.addEventListener("click", () => this.setPlane(tab.dataset.plane));
     this.stage.addEventListener("click", (event) => {
@@ -158,6 +159,9 @@ export class ReformatView {
     this.canvas.dataset.plane = this.shown.plane;
     this.canvas.dataset.imageTop = y.toFixed(1); // where the image lies in the stage, in CSS px (tests click there)
     this.canvas.dataset.imageHeight = heightPx.toFixed(1);
+    const stretched = this.layout.stretch > 1.05;
+    this.stretchLabel.textContent = stretched ? `stretched ×${this.layout.stretch.toFixed(1)} down the body` : "";
+    this.stretchLabel.title = stretched ? "A short series: drawn taller than its real proportions so that a level can be picked" : "";
     this.canvas.dataset.currentZ = this.currentZ == null ? "" : String(this.currentZ);
   }
 
