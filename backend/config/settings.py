@@ -150,8 +150,30 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "staticfiles")))
 WHITENOISE_USE_FINDERS = True  # serve frontend/static even before collectstatic (tests, first run)
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "media/"  # never served directly: files go out through permission-checked API views
+# Media (images, HU arrays, thumbnails, reformats, model weights, exports) through Django's storage API, used
+# only by studies/storage.py: files under MEDIA_ROOT by default; an S3 bucket (AWS or any S3-compatible server)
+# when S3_BUCKET is set, so web and workers on different machines share them. Downloads go through the app.
+S3_BUCKET = env_str("S3_BUCKET", "")
+S3_ENDPOINT_URL = env_str("S3_ENDPOINT_URL", "")  # empty: AWS itself
+MEDIA_STORAGE = {"BACKEND": "studies.storage.AtomicFileSystemStorage"}
+if S3_BUCKET:
+    MEDIA_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": S3_ENDPOINT_URL or None,
+            "region_name": env_str("S3_REGION", "") or None,
+            # unset: boto3's own credential chain (instance role, ~/.aws)
+            "access_key": env_str("S3_ACCESS_KEY_ID", "") or None,
+            "secret_key": env_str("S3_SECRET_ACCESS_KEY", "") or None,
+            "addressing_style": "path" if S3_ENDPOINT_URL else None,  # MinIO and co. serve no bucket hosts
+            "default_acl": None,  # the bucket's own policy: private
+            "querystring_auth": True,
+            "file_overwrite": True,
+        },
+    }
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": MEDIA_STORAGE,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
