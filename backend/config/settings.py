@@ -9,6 +9,7 @@ from pathlib import Path
 import dj_database_url
 
 from .env import env_bool, env_int, env_list, env_str, secret_from_env_or_file
+from .media_storage import media_storage
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 VAR_DIR = Path(env_str("MUSCLESEED_VAR_DIR", str(BASE_DIR / "var")))
@@ -150,30 +151,8 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(VAR_DIR / "staticfiles")))
 WHITENOISE_USE_FINDERS = True  # serve frontend/static even before collectstatic (tests, first run)
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "media/"  # never served directly: files go out through permission-checked API views
-# Media (images, HU arrays, thumbnails, reformats, model weights, exports) through Django's storage API, used
-# only by studies/storage.py: files under MEDIA_ROOT by default; an S3 bucket (AWS or any S3-compatible server)
-# when S3_BUCKET is set, so web and workers on different machines share them. Downloads go through the app.
-S3_BUCKET = env_str("S3_BUCKET", "")
-S3_ENDPOINT_URL = env_str("S3_ENDPOINT_URL", "")  # empty: AWS itself
-MEDIA_STORAGE = {"BACKEND": "studies.storage.AtomicFileSystemStorage"}
-if S3_BUCKET:
-    MEDIA_STORAGE = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": S3_BUCKET,
-            "endpoint_url": S3_ENDPOINT_URL or None,
-            "region_name": env_str("S3_REGION", "") or None,
-            # unset: boto3's own credential chain (instance role, ~/.aws)
-            "access_key": env_str("S3_ACCESS_KEY_ID", "") or None,
-            "secret_key": env_str("S3_SECRET_ACCESS_KEY", "") or None,
-            "addressing_style": "path" if S3_ENDPOINT_URL else None,  # MinIO and co. serve no bucket hosts
-            "default_acl": None,  # the bucket's own policy: private
-            "querystring_auth": True,
-            "file_overwrite": True,
-        },
-    }
 STORAGES = {
-    "default": MEDIA_STORAGE,
+    "default": media_storage(),  # files under MEDIA_ROOT, or S3 when S3_BUCKET is set
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
