@@ -189,3 +189,9 @@ def test_a_training_checkpoint_left_by_one_worker_is_resumed_by_another(bucket, 
 def test_the_default_is_files_under_media_root(monkeypatch):
     monkeypatch.delenv("S3_BUCKET", raising=False)
     assert media_storage() == {"BACKEND": "studies.storage.AtomicFileSystemStorage"}
+
+
+def test_a_name_missing_from_the_bucket_reads_as_file_not_found_naming_it(bucket):
+    with pytest.raises(FileNotFoundError, match="images/ab/none.hu.npy"):
+        storage.hu_load("images/ab/none.hu.npy")
+    assert not storage.exists("images/ab/none.hu.npy")
