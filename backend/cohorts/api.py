@@ -127,7 +127,7 @@ class ExportDownloadApi(ExporterApi):
         if not export.is_ready:
             raise ApplicationError("This export has not finished.", code="not_ready", http_status=409)
         response = FileResponse(
-            storage.media_path(export.file_path).open("rb"),
+            storage.open_read(export.file_path),
             as_attachment=True,
             filename=export.filename,
             content_type=CONTENT_TYPES[export.format],

@@ -63,7 +63,8 @@ def _image_files(archive: _Archive, row: dict, image, software: str) -> dict:
     mask = selectors.measurement_mask(row=row)
     if mask is None:
         return {**entry, "seg": None, "nifti": None, "overlay": None, "note": "mask not found"}
-    source_image = pydicom.dcmread(storage.media_path(image.dicom_path), stop_before_pixels=True)
+    with storage.open_read(image.dicom_path) as stream:
+        source_image = pydicom.dcmread(stream, stop_before_pixels=True)
     # Masks live in the standard view; SEG and NIfTI refer to the stored DICOM, so they get its grid back.
     reorientation = image.reorientation
     dicom_mask = reorientation.from_standard(mask)

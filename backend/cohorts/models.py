@@ -40,7 +40,7 @@ class Export(models.Model):
     row_count = models.PositiveIntegerField(null=True, blank=True)
     sha256 = models.CharField(max_length=64, blank=True)  # of the downloadable file
     size_bytes = models.PositiveBigIntegerField(null=True, blank=True)
-    file_path = models.CharField(max_length=300, blank=True)  # relative to MEDIA_ROOT; never shown to users
+    file_path = models.CharField(max_length=300, blank=True)  # a media storage name; never shown to users
     job = models.ForeignKey(Job, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)

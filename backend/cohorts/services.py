@@ -2,8 +2,6 @@
 
 import hashlib
 import logging
-import os
-import secrets
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -75,24 +73,19 @@ def _sha256(path) -> str:
 
 
 def export_run(*, job: Job) -> dict:
-    """Select the rows, write the file next to a temporary name, then publish it with its hash."""
+    """Select the rows, write the file locally, then store and publish it with its hash."""
     export = Export.objects.select_related("created_by").get(pk=job.params["export_id"])
     rows = export_rows(filters=export.filters)
     report = _reporter(job.pk, start=0.1)
     report(0.0)
     relative = f"exports/{export.pk}/{export.filename}"
-    target = storage.media_path(relative)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.{secrets.token_hex(4)}.tmp")
-    try:
+    with storage.staging_file() as partial:  # written whole and hashed here, then stored: never half a file
         if export.format == Export.Format.ZIP:
             bundle_write(rows, partial, export=export, report=report)
         else:
             WRITERS[export.format](rows, partial, columns_for(export.filters))
         digest, size = _sha256(partial), partial.stat().st_size
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
+        storage.write_file(relative, partial)
     Export.objects.filter(pk=export.pk).update(
         row_count=len(rows), sha256=digest, size_bytes=size, file_path=relative, finished_at=timezone.now()
     )

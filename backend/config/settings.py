@@ -9,6 +9,7 @@ from pathlib import Path
 import dj_database_url
 
 from .env import env_bool, env_int, env_list, env_str, secret_from_env_or_file
+from .media_storage import media_storage
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 VAR_DIR = Path(env_str("MUSCLESEED_VAR_DIR", str(BASE_DIR / "var")))
@@ -151,7 +152,7 @@ WHITENOISE_USE_FINDERS = True  # serve frontend/static even before collectstatic
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "media/"  # never served directly: files go out through permission-checked API views
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": media_storage(),  # files under MEDIA_ROOT, or S3 when S3_BUCKET is set
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 

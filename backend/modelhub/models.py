@@ -23,7 +23,7 @@ class ModelVersion(models.Model):
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.TRAINING, db_index=True)
     arch = models.CharField(max_length=40)
     label_names = models.JSONField(default=list)
-    weights_path = models.CharField(max_length=300, blank=True)  # relative to MEDIA_ROOT
+    weights_path = models.CharField(max_length=300, blank=True)  # a media storage name (studies/storage.py)
     checksum = models.CharField(max_length=64, blank=True)  # sha256 of the weights file
     hyperparameters = models.JSONField(default=dict, blank=True)
     training_set = models.JSONField(default=list, blank=True)  # annotation revision ids

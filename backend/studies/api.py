@@ -130,7 +130,7 @@ class ImageThumbnailApi(APIView):
     def get(self, request, pk: int):
         image = get_object_or_404(selectors.image_list(user=request.user), pk=pk)
         relative = image_thumbnail_ensure(image=image)
-        response = HttpResponse(storage.media_path(relative).read_bytes(), content_type="image/png")
+        response = HttpResponse(storage.read_bytes(relative), content_type="image/png")
         response["Cache-Control"] = "private, max-age=3600"
         return response
 

@@ -161,7 +161,7 @@ class Image(models.Model):
     slice_location = models.FloatField(null=True, blank=True)
     instance_number = models.IntegerField(null=True, blank=True)
     transfer_syntax = models.CharField(max_length=100)
-    dicom_path = models.CharField(max_length=300)  # relative to MEDIA_ROOT
+    dicom_path = models.CharField(max_length=300)  # a media storage name (studies/storage.py)
     hu_path = models.CharField(max_length=300)
     thumbnail_path = models.CharField(max_length=300, blank=True)
     sha256 = models.CharField(max_length=64)  # of the de-identified DICOM file

@@ -43,7 +43,7 @@ def series_reformat(*, series: Series, plane: str) -> Reformat:
             f"Series {series.pk} has no {plane} reformat: {reason}.", code="no_reformat", http_status=409
         )
     cached = _cache_path(series, images, plane)
-    if storage.media_path(cached).exists():
+    if storage.exists(cached):
         return _read(cached, plane)
     return reformats_write(series=series, stack=stack_load(images))[plane]
 
@@ -57,9 +57,9 @@ def reformats_write(*, series: Series, stack: SeriesStack) -> dict[str, Reformat
         np.savez(buffer, hu=reformat.hu, meta=meta)
         current = _cache_path(series, stack.images, plane)
         storage.write_atomic(current, buffer.getvalue())
-        for older in storage.media_path(current).parent.glob(f"{plane}-*.npz"):  # from fewer slices
-            if older.name != current.rsplit("/", 1)[1]:
-                older.unlink(missing_ok=True)
+        folder = current.rsplit("/", 1)[0]
+        older = [name for name in storage.names_under(folder) if name.startswith(f"{folder}/{plane}-")]
+        storage.remove_quietly(*(name for name in older if name != current))  # from fewer slices
     return built
 
 
@@ -115,6 +115,6 @@ def _cache_path(series: Series, images, plane: str) -> str:
 
 
 def _read(relative: str, plane: str) -> Reformat:
-    with np.load(storage.media_path(relative), allow_pickle=False) as saved:
-        step, spacing, z_top, position = (float(v) for v in saved["meta"])
-        return Reformat(plane, saved["hu"], (step, spacing), z_top, int(position))
+    saved = storage.npz_load(relative)
+    step, spacing, z_top, position = (float(v) for v in saved["meta"])
+    return Reformat(plane, saved["hu"], (step, spacing), z_top, int(position))

@@ -27,7 +27,7 @@ def thumbnail_png(hu: np.ndarray, size: int = THUMBNAIL_SIZE) -> bytes:
 
 
 def image_thumbnail_ensure(*, image: Image) -> str:
-    if image.thumbnail_path and storage.media_path(image.thumbnail_path).exists():
+    if storage.exists(image.thumbnail_path):
         return image.thumbnail_path
     relative = image.hu_path.replace(".hu.npy", ".thumb.png")
     storage.write_atomic(relative, thumbnail_png(np.asarray(storage.hu_load(image.hu_path))))

@@ -50,7 +50,7 @@ def test_each_dicom_seg_reads_back_with_highdicom_as_the_same_mask(
     assert len(entries) == len(cohort.accepted) + len(cohort.model_only)
     for entry in entries:
         image = next(i for i in cohort.images.values() if i.pk == entry["image_id"])
-        source = pydicom.dcmread(storage.media_path(image.dicom_path), stop_before_pixels=True)
+        source = pydicom.dcmread(io.BytesIO(storage.read_bytes(image.dicom_path)), stop_before_pixels=True)
         seg = hd.seg.segread(io.BytesIO(archive.read(entry["seg"])))
         assert seg.get_source_image_uids()[0][2] == source.SOPInstanceUID == image.sop_uid
         assert seg.PatientID == source.PatientID and seg.StudyInstanceUID == source.StudyInstanceUID

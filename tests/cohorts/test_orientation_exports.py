@@ -31,12 +31,13 @@ COPIES = ("flip_rows", "flip_cols", "transpose")
 
 
 @pytest.fixture
-def version(settings) -> ModelVersion:
+def version(settings, tmp_path) -> ModelVersion:
     """An untrained (seeded) network: its output depends on where things are, so orientation shows."""
     torch.manual_seed(0)
     spec = ModelSpec(arch="vnet", net_kwargs={"width": 4}, preprocess=PreprocessConfig(spacing_mm=6.0, size=64))
     checkpoint = Checkpoint(spec=spec, state_dict=spec.build().state_dict(), history=[], code_version=code_version())
-    save_checkpoint(storage.media_path("models/random.pt"), checkpoint)
+    save_checkpoint(tmp_path / "random.pt", checkpoint)
+    storage.write_file("models/random.pt", tmp_path / "random.pt")
     return ModelVersion.objects.create(
         name="random-v1", status=ModelVersion.Status.ACTIVE, arch="vnet", weights_path="models/random.pt"
     )
@@ -78,7 +79,7 @@ def test_exported_seg_and_nifti_sit_on_each_files_own_grid_and_agree_in_patient_
     standard = prediction(predicted["original"])
     canonical = []
     for name, image in predicted.items():
-        source = pydicom.dcmread(storage.media_path(image.dicom_path), stop_before_pixels=True)
+        source = pydicom.dcmread(io.BytesIO(storage.read_bytes(image.dicom_path)), stop_before_pixels=True)
         to_standard = reorientation_for([float(v) for v in source.ImageOrientationPatient]).to_standard
         seg = seg_read_mask(archive.read(entries[image.pk]["seg"]), image.sop_uid)
         nifti, _ = nifti_read_mask(archive.read(entries[image.pk]["nifti"]))

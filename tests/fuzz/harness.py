@@ -1,5 +1,6 @@
 """Send one fuzz case through POST /api/studies/ and check what the issue asks of every answer."""
 
+import io
 import time
 import tracemalloc
 from dataclasses import dataclass, field
@@ -93,10 +94,10 @@ def files_of_images() -> set[str]:
 
 
 def stored_image_problems(image: Image) -> list[str]:
-    content = storage.media_path(image.dicom_path).read_bytes()
+    content = storage.read_bytes(image.dicom_path)
     problems = [f"stored image {image.pk} identifies: {p}" for p in find_identifying(content)]
     try:
-        ds = pydicom.dcmread(storage.media_path(image.dicom_path))
+        ds = pydicom.dcmread(io.BytesIO(storage.read_bytes(image.dicom_path)))
         hu = storage.hu_load(image.hu_path)
     except Exception as error:  # noqa: BLE001 - any failure to read back is the finding
         return [*problems, f"stored image {image.pk} cannot be read back: {error!r}"]
@@ -109,6 +110,6 @@ def forget_stored(media_root: Path) -> None:
     """Drop what the last case stored, so the next variant of the same slice is stored (and de-identified)
     afresh instead of being answered as a duplicate of its unmutated SOP instance."""
     for relative in files_of_images():
-        storage.media_path(relative).unlink(missing_ok=True)
+        storage.remove_quietly(relative)
     Study.objects.all().delete()  # cascades to series and images
     Subject.objects.all().delete()

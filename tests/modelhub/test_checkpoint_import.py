@@ -23,7 +23,7 @@ def test_the_cli_imports_a_checkpoint_as_the_active_base(db, checkpoint):
     call_command("import_model", str(checkpoint), "--name", "base-imported", "--activate")
     version = ModelVersion.objects.get(name="base-imported")
     assert version.status == "active" and version.device is None and version.arch == "vnet"
-    assert storage.media_path(version.weights_path).exists() and len(version.checksum) == 64
+    assert storage.exists(version.weights_path) and len(version.checksum) == 64
 
 
 def test_the_cli_refuses_a_file_that_is_not_a_checkpoint(db, tmp_path):

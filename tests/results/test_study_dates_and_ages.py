@@ -62,7 +62,7 @@ def test_an_age_over_89_is_stored_as_90_in_the_dicom_and_the_database(clinician,
     ds.save_as(buffer)
     outcome = upload_ingest(files=[bytes_upload("old.dcm", buffer.getvalue())], user=clinician)[0]
     image = Image.objects.select_related("series__study__subject").get(pk=outcome.image_id)
-    stored = pydicom.dcmread(storage.media_path(image.dicom_path))
+    stored = pydicom.dcmread(io.BytesIO(storage.read_bytes(image.dicom_path)))
     assert stored.PatientAge == "090Y"
     assert image.series.study.subject.age_years == 90
     assert Study.objects.get(pk=outcome.study_id).study_year == 2003

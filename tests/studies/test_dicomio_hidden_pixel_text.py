@@ -106,7 +106,7 @@ def test_an_upload_with_a_jpeg_comment_is_stored_without_it_and_passes_the_audit
         "/api/studies/", {"files": [named_upload(build_jpeg_with_comment(tmp_path))]}, format="multipart"
     )
     assert response.status_code == 201, response.json()
-    content = storage.media_path(Image.objects.get().dicom_path).read_bytes()
+    content = storage.read_bytes(Image.objects.get().dicom_path)
     assert [leak for leak in LEAKS if leak.encode() in content] == []
     assert find_identifying(content, original_values=identifying_values(identified_small())) == []
 

@@ -13,7 +13,7 @@ from ..models import ModelVersion
 @lru_cache(maxsize=4)
 def _predictor(weights_path: str, checksum: str) -> Predictor:
     return Predictor(
-        storage.media_path(weights_path),
+        storage.local_copy(weights_path),
         device=settings.MUSCLESEED_TORCH_DEVICE,
         threads=settings.MUSCLESEED_TORCH_THREADS,
         flip=settings.MUSCLESEED_PREDICT_FLIP,

@@ -20,7 +20,7 @@ from studies.models import Device
 
 from ..models import ModelVersion
 from .evaluation import model_version_evaluate
-from .files import training_checkpoint_path, weights_store
+from .files import training_checkpoint_path, training_checkpoint_remove, training_checkpoint_share, weights_store
 from .samples import accepted_samples
 from .versions import model_version_promote
 
@@ -184,20 +184,26 @@ def _train(job: Job, version: ModelVersion, opts: TrainingOptions) -> dict:
     data_device = version.device or Device.objects.filter(pk=opts.data_device_id or 0).first()
     samples, revision_ids = accepted_samples(device=data_device, split="train")
     checkpoint = training_checkpoint_path(version.id)
-    parent_path = storage.media_path(version.parent.weights_path) if version.parent else None
+    parent_path = storage.local_copy(version.parent.weights_path) if version.parent else None
+    reporter = training_reporter(job=job)
+
+    def progress(epoch: Progress) -> None:
+        training_checkpoint_share(version_id=version.id, path=checkpoint)
+        reporter(epoch)
+
     outcome = train(
         samples,
         checkpoint,
         _config(version, opts),
         parent=parent_path,
         replay=_replay_samples(version, opts),
-        progress=training_reporter(job=job),
+        progress=progress,
         resume=True,
     )
     relative, checksum = weights_store(source=checkpoint, name=version.name)
     from segmentation.checkpoint import load_checkpoint
 
-    trained = load_checkpoint(storage.media_path(relative))
+    trained = load_checkpoint(checkpoint)
     ModelVersion.objects.filter(pk=version.pk).update(
         status=ModelVersion.Status.CANDIDATE,
         weights_path=relative,
@@ -215,7 +221,7 @@ def _train(job: Job, version: ModelVersion, opts: TrainingOptions) -> dict:
             "train_config": trained.metadata.get("config", {}),
         },
     )
-    checkpoint.unlink(missing_ok=True)
+    training_checkpoint_remove(version_id=version.id, path=checkpoint)
     version.refresh_from_db()
     job_progress(job_id=job.pk, progress=0.95, log="evaluating on every device's test split")
     evaluations = model_version_evaluate(version=version)
