@@ -42,6 +42,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "config.health.HealthMiddleware",  # first: probes are answered before the https redirect and host checks
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -122,6 +123,9 @@ else:
             "OPTIONS": {"MAX_ENTRIES": 10_000},
         }
     }
+if CACHE_URL:
+    # Sessions stay in the database (they outlive a cache flush); reads come from the shared cache.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # X-Forwarded-For is believed only when the connection comes from one of these (addresses or networks,
 # e.g. "10.0.0.5,172.16.0.0/12"); by default from nobody, so a client cannot pick its own address.
@@ -228,6 +232,8 @@ MUSCLESEED_TORCH_THREADS = env_int("TORCH_THREADS", 2)
 MUSCLESEED_PREDICT_FLIP = env_bool("PREDICT_FLIP", True)
 # torch.compile training steps: ~1.4x faster steps after about a minute of compilation the first time on a machine
 MUSCLESEED_TORCH_COMPILE = env_bool("TORCH_COMPILE", False)
+# /readyz gives each check (database, broker, storage) this long before answering 503 (config/health.py)
+READYZ_TIMEOUT_SECONDS = env_int("READYZ_TIMEOUT_SECONDS", 3)
 JOB_STALE_SECONDS = env_int("JOB_STALE_SECONDS", 30 * 60)  # no heartbeat for this long: the worker is gone
 JOB_UNSENT_SECONDS = env_int("JOB_UNSENT_SECONDS", 60)  # queued without a task id this long: send it again
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
