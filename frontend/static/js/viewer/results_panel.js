@@ -4,7 +4,7 @@
 
 import { ApiError, getJson } from "../api.js";
 import { overlayPixels } from "./overlay.js";
-import { flagText, formatValue, sliceLabel, trustWarning } from "./results_format.js";
+import { flagText, formatValue, l3WindowText, sliceLabel, trustWarning } from "./results_format.js";
 import { PENDING, studyWorkText, workText } from "./work.js";
 
 function el(tag, attributes = {}, ...children) {
@@ -154,6 +154,12 @@ export class ResultsPanel {
     this.current.replaceChildren(this.card(slice));
   }
 
+  /** The L3 slice's card says when the study's L3 measurement is a mean over it and its neighbours. */
+  l3Window(slice) {
+    const text = l3WindowText(slice.l3_measurement);
+    return text ? [el("p", { class: "l3-window", "data-l3-window": String(slice.l3_measurement.slices.length) }, text)] : [];
+  }
+
   card(slice) {
     const m = slice.measurement;
     const row = (name, key, text) => el("div", {}, el("dt", {}, name), el("dd", { "data-value": key }, text));
@@ -179,6 +185,7 @@ export class ResultsPanel {
       el("header", {}, el("strong", {}, this.label(slice)), el("span", { class: `badge badge-${m.source}` }, badge)),
       ...caution,
       el("dl", { class: `result-numbers${warning ? " numbers-unvouched" : ""}` }, ...numbers),
+      ...this.l3Window(slice),
       el("ul", { class: "flags" }, ...flags),
       el("p", { class: "result-source", "data-provenance": "" }, "Source: ", m.provenance),
     );
