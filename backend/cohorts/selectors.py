@@ -78,6 +78,8 @@ def _image_filters(filters: dict, image: str = "image__") -> Q:
         wanted &= Q(**{f"{image}split": filters["split"]})
     if filters.get("level") == "L3":
         wanted &= Q(**{f"{image}series__level_image_id": F(f"{image}id")})
+        if filters.get("level_source"):
+            wanted &= Q(**{f"{image}series__level_source__in": filters["level_source"]})
     return wanted
 
 
@@ -156,8 +158,8 @@ def studies_without_l3(*, filters: dict) -> dict:
     """Studies the filter selects (subject, year, device, split) with no measurement at their L3 slice,
     by pseudonym: none of their series has an L3 slice marked, or none of those slices is measured
     (from an eligible source). A study whose L3 measurement only fails the flag or trust filter is not here:
-    it is measured, just left out of the cohort."""
-    scope = {key: value for key, value in filters.items() if key != "level"}
+    it is measured, just left out of the cohort; nor is one whose L3 slice's source the filter does not count."""
+    scope = {key: value for key, value in filters.items() if key not in ("level", "level_source")}
     studies = (
         Image.objects.filter(_image_filters(scope, image=""))
         .values("series__study_id", "series__study__subject__pseudonym", "series__study__study_year")

@@ -14,7 +14,10 @@ FLAG_CHOICES = ("yes", "no")
 # evaluated on enough of the device's test images, "trusted" drops both.
 QA_CHOICES = ("plausible", "verified", "trusted")
 SARCOPENIA_REFERENCES = ("prado2008", "martin2013")
-LIST_KEYS = ("device", "model_version")
+# Where a series' L3 slice came from (studies.models.LevelSource): the detector's, a person's within half a
+# vertebra of it, a person's with nothing detected to compare with, or a person's the detection disagrees with.
+LEVEL_SOURCE_CHOICES = ("automatic", "confirmed", "manual", "manual_override")
+LIST_KEYS = ("device", "model_version", "level_source")
 
 
 def _ids() -> serializers.ListField:
@@ -39,6 +42,13 @@ class CohortFilterInput(serializers.Serializer):
     year_to = serializers.IntegerField(min_value=1900, max_value=2200, required=False, help_text="study year, to")
     split = serializers.ChoiceField(("train", "test"), required=False)
     level = serializers.ChoiceField(("L3",), required=False, help_text="L3: only slices marked as L3")
+    level_source = serializers.ListField(
+        child=serializers.ChoiceField(LEVEL_SOURCE_CHOICES),
+        required=False,
+        max_length=len(LEVEL_SOURCE_CHOICES),
+        help_text="which L3 slices count (repeat the key): automatic, confirmed, manual, manual_override; "
+        "default all of them, each row saying its own",
+    )
     source = serializers.ChoiceField(SOURCE_CHOICES, required=False)
     model_version = _ids()
     sarcopenia = serializers.ChoiceField(FLAG_CHOICES, required=False)
@@ -56,6 +66,10 @@ class CohortFilterInput(serializers.Serializer):
             raise serializers.ValidationError({"age_max": "must not be below age_min"})
         if "year_from" in attrs and "year_to" in attrs and attrs["year_from"] > attrs["year_to"]:
             raise serializers.ValidationError({"year_to": "must not be before year_from"})
+        if attrs.get("level_source") and attrs.get("unit") == "image" and attrs.get("level") != "L3":
+            raise serializers.ValidationError(
+                {"level_source": "applies to L3 slices: give level=L3 with unit=image (unit=subject is at L3)"}
+            )
         if attrs.get("source") == "annotation" and attrs.get("model_version"):
             raise serializers.ValidationError({"model_version": "applies to model measurements, not source=annotation"})
         return attrs

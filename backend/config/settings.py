@@ -230,6 +230,13 @@ MUSCLESEED_TORCH_THREADS = env_int("TORCH_THREADS", 2)
 # predictions average each slice with its mirror image (muscle Dice +0.004-0.012 on the phantom, twice the network
 # time: benchmarks/engine.py dice_flip and channels_last_flip_ms)
 MUSCLESEED_PREDICT_FLIP = env_bool("PREDICT_FLIP", True)
+# What the model measures after an upload (modelhub.services.inference.images_to_measure): a series of up to
+# MEASURE_ALL_UP_TO_SLICES slices is a few chosen slices, measured whole at once; a longer one is a volume,
+# measured at its L3 slice and the slices within +-L3_NEIGHBOURS_MM of it (their mean is the study's L3
+# measurement) once L3 is known, or on every slice when MEASURE_WHOLE_SERIES is on.
+MUSCLESEED_MEASURE_ALL_UP_TO_SLICES = env_int("MEASURE_ALL_UP_TO_SLICES", 5)
+MUSCLESEED_L3_NEIGHBOURS_MM = env_int("L3_NEIGHBOURS_MM", 0)
+MUSCLESEED_MEASURE_WHOLE_SERIES = env_bool("MEASURE_WHOLE_SERIES", False)
 # torch.compile training steps: ~1.4x faster steps after about a minute of compilation the first time on a machine
 MUSCLESEED_TORCH_COMPILE = env_bool("TORCH_COMPILE", False)
 # /readyz gives each check (database, broker, storage) this long before answering 503 (config/health.py)

@@ -196,6 +196,10 @@ def _primary(page: Page, slice_: dict, with_device: bool) -> None:
     if measurement["liver_area_cm2"]:
         rows.append(("Liver", f"{measurement['liver_area_cm2']:.1f} cm², {measurement['mean_liver_hu']:.0f} HU"))
     page.rows(column, rows, size=24, key_width=150)
+    window = l3_window_text(slice_.get("l3_measurement"))
+    if window:
+        page.text(column, window[0], 20)
+        page.text(column, window[1], 19)
     page.y += 10
     page.text(column, "Sarcopenia", 22, SOFT)
     page.text(column, sarcopenia, 19, sarcopenia_fill)
@@ -206,6 +210,18 @@ def _primary(page: Page, slice_: dict, with_device: bool) -> None:
     page.text(column, measurement["provenance"], 19)
     page.y = max(page.y, legend_y + 40)
     page.rule()
+
+
+def l3_window_text(l3: dict | None) -> tuple[str, str] | None:
+    """Two lines for an L3 measurement averaged over neighbouring slices (none for the L3 slice alone)."""
+    if not l3 or not l3["neighbours_mm"]:
+        return None
+    count = len(l3["slices"])
+    title = f"L3 measurement: mean of {count} slice{'s' * (count != 1)} within ±{l3['neighbours_mm']:g} mm"
+    if not l3["complete"]:
+        title += f" ({l3['measured']} measured so far)"
+    smi = f", SMI {_number(l3['smi_cm2_m2'], 'cm²/m²')}" if l3["smi_cm2_m2"] is not None else ""
+    return title, f"SMA {_number(l3['sma_cm2'], 'cm²')}, muscle HU {_number(l3['mean_muscle_hu'], 'HU')}{smi}"
 
 
 def _trust(page: Page, x: int, trust: dict) -> None:

@@ -12,7 +12,8 @@ from annotations.masks import mask_load
 from annotations.models import AnnotationRevision
 from modelhub.models import Prediction
 from segmentation.composition import MARTIN_2013, PRADO_2008
-from studies.models import Image, Study
+from studies.levels import level_window
+from studies.models import Image, Series, Study
 from studies.selectors import image_order_key
 
 from .models import Measurement
@@ -191,6 +192,10 @@ def study_results(*, study: Study) -> dict:
         if by_image[image.id] or image.series.level_image_id == image.id
     ]
     slices.sort(key=lambda s: s["level"] is None)  # stable: the marked slices first, each series in order
+    for slice_ in slices:
+        if slice_["level"]:
+            series = next(image.series for image in images if image.id == slice_["image_id"])
+            slice_["l3_measurement"] = l3_measurement(series=series, by_image=by_image)
     subject = study.subject
     body = {"sex": subject.sex, "height_m": subject.height_m, "weight_kg": subject.weight_kg}
     bmi = subject.weight_kg / subject.height_m**2 if subject.weight_kg and subject.height_m else None
@@ -233,4 +238,34 @@ def _slice(image: Image, position: tuple[int, int], measurements: list[Measureme
         "level_source": image.series.level_source or None if image.series.level_image_id == image.id else None,
         "measurement": rows[0] if rows else None,
         "other_measurements": rows[1:],
+    }
+
+
+L3_AVERAGED = ("sma_cm2", "smi_cm2_m2", "mean_muscle_hu", "imat_cm2")
+
+
+def l3_measurement(*, series: Series, by_image: dict[int, list[Measurement]]) -> dict:
+    """The study's measurement at L3: the mean over the L3 slice and its neighbours within +-N mm (N recorded
+    on the series when its L3 was chosen; 0: the L3 slice alone) of each slice's preferred measurement, with
+    the slices it averages. `complete` is false while some of them wait for their measurement."""
+    window = level_window(series=series)
+    chosen = {image.id: (preferred_first(by_image.get(image.id, [])) or [None])[0] for image in window}
+    measured = [m for m in chosen.values() if m is not None]
+    means = {}
+    for name in L3_AVERAGED:
+        values = [getattr(m, name) for m in measured if getattr(m, name) is not None]
+        means[name] = float(np.mean(values)) if values else None
+    return {
+        "neighbours_mm": series.level_neighbours_mm,
+        "slices": [
+            {
+                "image_id": image.id,
+                "slice_location": image.slice_location,
+                "measurement_id": chosen[image.id].id if chosen[image.id] else None,
+            }
+            for image in window
+        ],
+        "measured": len(measured),
+        "complete": len(measured) == len(window),
+        **means,
     }

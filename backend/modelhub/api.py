@@ -89,7 +89,9 @@ class InferenceApi(APIView):
         body = InferenceInput(data=request.data)
         body.is_valid(raise_exception=True)
         images = Image.objects.all()
-        if body.validated_data.get("study_id") is not None:
+        if body.validated_data.get("series_id") is not None:
+            images = images.filter(series_id=body.validated_data["series_id"])
+        elif body.validated_data.get("study_id") is not None:
             images = images.filter(series__study_id=body.validated_data["study_id"])
         elif body.validated_data.get("device_id") is not None:
             images = images.filter(device_id=body.validated_data["device_id"])

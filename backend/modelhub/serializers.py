@@ -25,14 +25,16 @@ class TrainInput(serializers.Serializer):
 
 
 class InferenceInput(serializers.Serializer):
+    series_id = id_field(required=False)  # every slice of a series: whole-series metrics
     study_id = id_field(required=False)
     device_id = id_field(required=False)
     all = serializers.BooleanField(required=False, default=False)
 
     def validate(self, attrs):
-        chosen = [k for k in ("study_id", "device_id") if attrs.get(k) is not None] + (["all"] if attrs["all"] else [])
+        named = [k for k in ("series_id", "study_id", "device_id") if attrs.get(k) is not None]
+        chosen = named + (["all"] if attrs["all"] else [])
         if len(chosen) != 1:
-            raise serializers.ValidationError("give exactly one of study_id, device_id or all=true")
+            raise serializers.ValidationError("give exactly one of series_id, study_id, device_id or all=true")
         return attrs
 
 

@@ -139,11 +139,13 @@ def _track_canal(vol: np.ndarray, px: float):
             holes, n_holes = ndimage.label(ndimage.binary_fill_holes(ring) & ~ring)
             if n_holes == 0:
                 continue
-            hole_sizes = ndimage.sum(holes > 0, holes, range(1, n_holes + 1))
-            j = int(np.argmax(hole_sizes))
-            area = hole_sizes[j] * px * px
-            if 40 <= area <= 600:  # a canal: 7-14 mm across
-                cy, cx = ndimage.center_of_mass(holes == j + 1)
+            # a canal is 7-14 mm across; a body's cancellous core below BONE_HU inside its cortex is a larger
+            # hole in the same ring, in front of it: of the canal-sized holes, the one furthest back
+            areas = ndimage.sum(holes > 0, holes, range(1, n_holes + 1)) * px * px
+            canals = [j for j in range(n_holes) if 40 <= areas[j] <= 600]
+            if canals:
+                centres = ndimage.center_of_mass(holes > 0, holes, [j + 1 for j in canals])
+                cy, cx = max(centres)
                 best = (cx + x0, cy + y0)
                 break
         if best is not None:

@@ -152,9 +152,8 @@ def draw_column(rng: np.random.Generator, lumbar_count: int | None) -> Column:
     )
 
 
-def _ellipse(x, y, cx, cy, rx, ry, angle=0.0):
-    cos, sin = math.cos(angle), math.sin(angle)
-    u, v = ((x - cx) * cos + (y - cy) * sin) / rx, (-(x - cx) * sin + (y - cy) * cos) / ry
+def _ellipse(x, y, cx, cy, rx, ry):
+    u, v = (x - cx) / rx, (y - cy) / ry
     return u * u + v * v <= 1.0
 
 
@@ -163,6 +162,32 @@ def _segment(x, y, x0, y0, x1, y1, radius):
     dx, dy = x1 - x0, y1 - y0
     t = np.clip(((x - x0) * dx + (y - y0) * dy) / max(dx * dx + dy * dy, 1e-6), 0, 1)
     return (x - x0 - t * dx) ** 2 + (y - y0 - t * dy) ** 2 <= radius * radius
+
+
+def _fill(hu: np.ndarray, x: np.ndarray, y: np.ndarray, box: tuple, inside, value: float) -> None:
+    """hu = value where inside(x, y), looked at only within box (x0, x1, y0, y1 in mm): a slice paints dozens
+    of small shapes, and each costing a pass over the whole matrix made the generator slow."""
+    xs, ys = x[0], y[:, 0]
+    c0, c1 = np.searchsorted(xs, box[0], "left"), np.searchsorted(xs, box[1], "right")
+    r0, r1 = np.searchsorted(ys, box[2], "left"), np.searchsorted(ys, box[3], "right")
+    if c0 < c1 and r0 < r1:
+        window = hu[r0:r1, c0:c1]
+        window[inside(x[:, c0:c1], y[r0:r1, :])] = value
+
+
+def fill_ellipse(hu, x, y, value, cx, cy, rx, ry, above_y: float | None = None) -> None:
+    """An axis-aligned ellipse (only its part with y > above_y when given)."""
+
+    def inside(xw, yw):
+        mask = _ellipse(xw, yw, cx, cy, rx, ry)
+        return mask if above_y is None else mask & (yw > above_y)
+
+    _fill(hu, x, y, (cx - rx, cx + rx, cy - ry, cy + ry), inside, value)
+
+
+def fill_segment(hu, x, y, value, x0, y0, x1, y1, radius) -> None:
+    box = (min(x0, x1) - radius, max(x0, x1) + radius, min(y0, y1) - radius, max(y0, y1) + radius)
+    _fill(hu, x, y, box, lambda xw, yw: _segment(xw, yw, x0, y0, x1, y1, radius), value)
 
 
 def paint_column(hu: np.ndarray, x: np.ndarray, y: np.ndarray, column: Column, s: float, anchor: tuple[float, float]):
@@ -182,23 +207,23 @@ def paint_column(hu: np.ndarray, x: np.ndarray, y: np.ndarray, column: Column, s
     aorta_r = 11.0
     ay = cy - ry - aorta_r - 1.0
     if s < column.bifurcation:
-        hu[_ellipse(x, y, cx + 8, ay, aorta_r, aorta_r)] = column.aorta_hu
+        fill_ellipse(hu, x, y, column.aorta_hu, cx + 8, ay, aorta_r, aorta_r)
     else:
         spread = min(40.0, 10 + 0.5 * (s - column.bifurcation))
         for side in (-1, 1):
-            hu[_ellipse(x, y, cx + side * spread, ay, 6.5, 6.5)] = column.aorta_hu
+            fill_ellipse(hu, x, y, column.aorta_hu, cx + side * spread, ay, 6.5, 6.5)
     if sacral:
         wide = rx * (1.6 + 0.6 * np.clip((s - top) / 20, 0, 1))
-        hu[_ellipse(x, y, cx, cy + 4, wide, ry + 4)] = column.cortex
-        hu[_ellipse(x, y, cx, cy + 4, wide - 2.5, ry + 1.5)] = column.cancellous
-        hu[_ellipse(x, y, cx, canal_y + 6, 10, 6)] = 15.0  # sacral canal
-        hu[_segment(x, y, cx - 6, canal_y + 14, cx + 6, canal_y + 14, 3.5)] = column.cortex  # median crest
+        fill_ellipse(hu, x, y, column.cortex, cx, cy + 4, wide, ry + 4)
+        fill_ellipse(hu, x, y, column.cancellous, cx, cy + 4, wide - 2.5, ry + 1.5)
+        fill_ellipse(hu, x, y, 15.0, cx, canal_y + 6, 10, 6)  # sacral canal
+        fill_segment(hu, x, y, column.cortex, cx - 6, canal_y + 14, cx + 6, canal_y + 14, 3.5)  # median crest
     elif inside:
         endplate = min(s - top, bottom - s) < 1.5
-        hu[_ellipse(x, y, cx, cy, rx, ry)] = column.cortex
-        hu[_ellipse(x, y, cx, cy, rx - 1.8, ry - 1.8)] = column.cortex * 0.7 if endplate else column.cancellous
+        fill_ellipse(hu, x, y, column.cortex, cx, cy, rx, ry)
+        fill_ellipse(hu, x, y, column.cortex * 0.7 if endplate else column.cancellous, cx, cy, rx - 1.8, ry - 1.8)
     else:  # a disc: slightly wider than the bodies, bulging
-        hu[_ellipse(x, y, cx, cy, rx + 1.5, ry + 1.0)] = column.disc
+        fill_ellipse(hu, x, y, column.disc, cx, cy, rx + 1.5, ry + 1.0)
     if not sacral:
         _paint_posterior(hu, x, y, column, name, frac, cx, cy, canal_y, rx, ry)
     if s >= column.iliac_top:  # iliac wings: from posterior beside the sacrum, flaring anterolaterally
@@ -207,8 +232,8 @@ def paint_column(hu: np.ndarray, x: np.ndarray, y: np.ndarray, column: Column, s
         for side in (-1, 1):
             x0, y0 = cx + side * (rx + 40 - 15 * grow), canal_y + 10  # meets the sacrum at the SI joint
             x1, y1 = cx + side * (rx + 85 + 10 * grow), cy - 25 - 15 * grow
-            hu[_segment(x, y, x0, y0, x1, y1, 6.0 + 2 * grow)] = column.cortex
-            hu[_segment(x, y, x0, y0, x1, y1, 3.5 + 2 * grow)] = column.cancellous
+            fill_segment(hu, x, y, column.cortex, x0, y0, x1, y1, 6.0 + 2 * grow)
+            fill_segment(hu, x, y, column.cancellous, x0, y0, x1, y1, 3.5 + 2 * grow)
 
 
 def _paint_posterior(hu, x, y, column: Column, name: str, frac: float, cx, cy, canal_y, rx, ry):
@@ -217,19 +242,22 @@ def _paint_posterior(hu, x, y, column: Column, name: str, frac: float, cx, cy, c
     lumbar = name.startswith("L")
     canal_r = 8.0 if lumbar else 7.0
     if -0.15 <= frac <= 1.15:  # laminae and spinous process, sloping down over the disc below
-        ring = _ellipse(x, y, cx, canal_y, canal_r + 5, canal_r + 4) & (y > canal_y - 1)
-        hu[ring] = bone
+        fill_ellipse(hu, x, y, bone, cx, canal_y, canal_r + 5, canal_r + 4, above_y=canal_y - 1)
         length = 22.0 if lumbar else 26.0
-        hu[_segment(x, y, cx, canal_y + canal_r + 3, cx, canal_y + canal_r + 3 + length, 3.5)] = bone
+        fill_segment(hu, x, y, bone, cx, canal_y + canal_r + 3, cx, canal_y + canal_r + 3 + length, 3.5)
     if 0.0 <= frac <= 0.65:  # pedicles
         for side in (-1, 1):
-            hu[_segment(x, y, cx + side * (canal_r + 2), cy + ry - 3, cx + side * (canal_r + 3), canal_y, 4.0)] = bone
+            fill_segment(
+                hu, x, y, bone, cx + side * (canal_r + 2), cy + ry - 3, cx + side * (canal_r + 3), canal_y, 4.0
+            )
     if 0.15 <= frac <= 0.6:  # transverse processes; lumbar ones longest at L3
         reach = {"L1": 22.0, "L2": 27.0, "L3": 32.0, "L4": 29.0, "L5": 25.0, "L6": 24.0}.get(name, 16.0)
         for side in (-1, 1):
             tip_y = canal_y + (2 if lumbar else 12)
-            hu[_segment(x, y, cx + side * (canal_r + 4), canal_y, cx + side * (canal_r + 4 + reach), tip_y, 4.0)] = bone
-    hu[_ellipse(x, y, cx, canal_y, canal_r, canal_r - 0.5)] = 15.0  # canal (cord and CSF)
+            fill_segment(
+                hu, x, y, bone, cx + side * (canal_r + 4), canal_y, cx + side * (canal_r + 4 + reach), tip_y, 4.0
+            )
+    fill_ellipse(hu, x, y, 15.0, cx, canal_y, canal_r, canal_r - 0.5)  # canal (cord and CSF)
     if name in RIB_BEARING and 0.1 <= frac <= 0.9:
         # the rib head sits beside the upper body; the rib runs out posterolaterally, then laterally and
         # forward, and slopes down: each slice cuts a stretch further out the lower it lies
@@ -249,8 +277,8 @@ def _paint_posterior(hu, x, y, column: Column, name: str, frac: float, cx, cy, c
                 (x0, y0), (x1, y1) = path[j], path[j + 1]
                 p0 = (x0 + (a - j) * (x1 - x0), y0 + (a - j) * (y1 - y0))
                 p1 = (x0 + (b - j) * (x1 - x0), y0 + (b - j) * (y1 - y0))
-                hu[_segment(x, y, *p0, *p1, 4.5)] = bone
-                hu[_segment(x, y, *p0, *p1, 2.5)] = max(marrow, 250.0)  # rib marrow: denser than vertebral
+                fill_segment(hu, x, y, bone, *p0, *p1, 4.5)
+                fill_segment(hu, x, y, max(marrow, 250.0), *p0, *p1, 2.5)  # rib marrow: denser than vertebral
 
 
 @lru_cache(maxsize=64)

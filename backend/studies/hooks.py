@@ -1,15 +1,17 @@
 """Later apps plug into studies here, so studies never imports them (data flows one way).
 
-modelhub registers "run inference on the new images", measurements "recompute the measurements of a subject
-whose height, weight or sex changed", each in its AppConfig.ready().
+modelhub registers "run inference on the new images" and "measure the series' new L3 slice", measurements
+"recompute the measurements of a subject whose height, weight or sex changed", each in its AppConfig.ready().
 """
 
 from collections.abc import Callable
 
 AfterIngest = Callable[..., object]  # called with study_id=..., image_ids=[...], user=...
 AfterSubjectUpdate = Callable[..., object]  # called with subject_id=...
+AfterLevelChange = Callable[..., object]  # called with series_id=..., user=...
 _after_ingest: list[AfterIngest] = []
 _after_subject_update: list[AfterSubjectUpdate] = []
+_after_level_change: list[AfterLevelChange] = []
 
 
 def register_after_ingest(hook: AfterIngest) -> None:
@@ -30,3 +32,14 @@ def register_after_subject_update(hook: AfterSubjectUpdate) -> None:
 def run_after_subject_update(*, subject_id: int) -> None:
     for hook in _after_subject_update:
         hook(subject_id=subject_id)
+
+
+def register_after_level_change(hook: AfterLevelChange) -> None:
+    if hook not in _after_level_change:
+        _after_level_change.append(hook)
+
+
+def run_after_level_change(*, series_id: int, user=None) -> None:
+    """The series' L3 slice was detected, accepted or moved: what is measured at L3 follows it."""
+    for hook in _after_level_change:
+        hook(series_id=series_id, user=user)

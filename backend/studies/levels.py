@@ -10,6 +10,7 @@ is a manual override, recorded (who, when, detected vs chosen) and answered with
 
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -18,6 +19,7 @@ from jobs.models import Job
 from jobs.services import job_create_or_join
 from segmentation.levels import detect_levels
 
+from .hooks import run_after_level_change
 from .models import Image, LevelOverride, LevelSource, Series
 from .reformat import reformats_write
 from .stack import stack_images, stack_load
@@ -57,14 +59,15 @@ def series_levels_enqueue(*, series_id: int, image_ids: list[int], user=None) ->
 
 
 def series_levels_run(*, job: Job) -> dict:
-    return series_levels_detect(series=Series.objects.get(pk=job.params["series_id"]))
+    return series_levels_detect(series=Series.objects.get(pk=job.params["series_id"]), user=job.created_by)
 
 
-def series_levels_detect(*, series: Series) -> dict:
+def series_levels_detect(*, series: Series, user=None) -> dict:
     """Detect the levels of every slice the series holds now, store them, and warm the reformat cache."""
     images, reason = stack_images(series=series)
     if not images:
-        stored = _levels_store(series, found=None, count=series.images.count(), message=f"No levels: {reason}.")
+        message = f"No levels: {reason}."
+        stored = _levels_store(series, found=None, count=series.images.count(), message=message, user=user)
         return {"slices": 0, "stored": stored, "message": reason}
     stack = stack_load(images)
     result = detect_levels(stack.hu, stack.z_mm, stack.spacing_mm)
@@ -75,14 +78,14 @@ def series_levels_detect(*, series: Series) -> dict:
         "confidence": result.confidence,
         "anchor": result.anchor,
     }
-    stored = _levels_store(series, found=found, count=len(images), message=result.message)
+    stored = _levels_store(series, found=found, count=len(images), message=result.message, user=user)
     reformats_write(series=series, stack=stack)
     return {"slices": len(images), "stored": stored, "message": result.message, "levels": result.names()}
 
 
-def _levels_store(series: Series, *, found: dict | None, count: int, message: str) -> bool:
+def _levels_store(series: Series, *, found: dict | None, count: int, message: str, user=None) -> bool:
     """Store a detection unless one that saw more slices is stored already (two jobs of a growing series
-    may finish out of order); then bring the L3 choice up to date with it."""
+    may finish out of order); then bring the L3 choice up to date with it, and the L3 measurement with that."""
     with transaction.atomic():
         series = Series.objects.select_for_update().get(pk=series.pk)
         if series.levels_slice_count > count:
@@ -98,6 +101,8 @@ def _levels_store(series: Series, *, found: dict | None, count: int, message: st
         series.levels_detected_at = timezone.now()
         _choice_refresh(series)
         series.save()
+        if series.level_image_id:  # a moved L3, or new slices within its reach
+            run_after_level_change(series_id=series.pk, user=user)
     return True
 
 
@@ -113,6 +118,7 @@ def _choice_refresh(series: Series) -> None:
     image = series.levels_l3_image
     series.level_image = image
     series.level_z_mm = series.levels_l3_z_mm if image else None
+    series.level_neighbours_mm = settings.MUSCLESEED_L3_NEIGHBOURS_MM
     series.level_source = LevelSource.AUTOMATIC if image else ""
     series.level_marked_by = None
     series.level_marked_at = timezone.now() if image else None
@@ -176,8 +182,25 @@ def series_level_mark(*, series: Series, image: Image | None, user) -> LevelMark
         series.level_source = verdict.source if verdict else ""
         series.level_marked_by = user if image is not None else None
         series.level_marked_at = timezone.now() if image is not None else None
-        series.save(update_fields=["level_image", "level_z_mm", "level_source", "level_marked_by", "level_marked_at"])
+        series.level_neighbours_mm = settings.MUSCLESEED_L3_NEIGHBOURS_MM
+        fields = ["level_image", "level_z_mm", "level_source", "level_marked_by", "level_marked_at"]
+        series.save(update_fields=[*fields, "level_neighbours_mm"])
+        if image is not None:
+            run_after_level_change(series_id=series.pk, user=user)
     return LevelMark(series=series, warning=verdict.warning if verdict else None)
+
+
+def level_window(*, series: Series) -> list[Image]:
+    """The slices the study's L3 measurement is the mean of, superior first: the L3 slice and those of the
+    series within +-level_neighbours_mm of it (on the stack's grid); none without an L3 slice."""
+    if series.level_image_id is None:
+        return []
+    if not series.level_neighbours_mm or series.level_z_mm is None:
+        return [series.level_image]
+    images, _ = stack_images(series=series)
+    reach = series.level_neighbours_mm + 1e-3
+    window = [image for image in images if abs(image.slice_location - series.level_z_mm) <= reach]
+    return window if any(image.pk == series.level_image_id for image in window) else [series.level_image]
 
 
 def _override_record(series: Series, image: Image, user, verdict: LevelVerdict, note: str = "") -> LevelOverride:

@@ -124,6 +124,9 @@ class Series(models.Model):
     level_marked_at = models.DateTimeField(null=True, blank=True)
     level_z_mm = models.FloatField(null=True, blank=True, verbose_name="L3 z (mm)")
     level_source = models.CharField(max_length=20, choices=LevelSource.choices, blank=True)
+    # The study's L3 measurement is the mean over the slices within +-this of the L3 slice (0: the L3 slice
+    # alone): the setting as it stood when this L3 was chosen, so a later change of it moves no old result.
+    level_neighbours_mm = models.FloatField(default=0, verbose_name="L3 neighbours (+- mm)")
     # What the vertebral level detector (segmentation.levels) found in the whole series: studies.levels.
     levels_detected = models.JSONField(default=list, blank=True)  # superior first: name, endplates, centre (z mm)
     levels_l3_image = models.ForeignKey(

@@ -84,7 +84,15 @@ class SeriesLevelFields(serializers.ModelSerializer):
 
     class Meta:
         model = Series
-        fields = ["level_image_id", "level_z_mm", "level_source", "level_marked_at", "level_warning", "detection"]
+        fields = [
+            "level_image_id",
+            "level_z_mm",
+            "level_source",
+            "level_neighbours_mm",
+            "level_marked_at",
+            "level_warning",
+            "detection",
+        ]
 
     def get_level_warning(self, series) -> str | None:
         return level_warning(series)

@@ -85,3 +85,32 @@ def test_the_image_unit_keeps_one_row_per_measured_image_without_the_level_sourc
 def test_an_unknown_unit_is_refused_naming_the_unit(client_for):
     response = client_for("researcher").get("/api/cohorts/preview", {"unit": "series"})
     assert response.status_code == 400 and "unit" in response.json()
+
+
+def test_the_level_source_filter_chooses_which_l3_slices_count(cohort, client_for):
+    expected, missing = mark_l3(cohort)
+    researcher = client_for("researcher")
+    everyone = researcher.get("/api/cohorts/preview").json()
+    assert {row["level_source"] for row in everyone["rows"]} == set(LEVEL_SOURCES[: len(expected)])
+
+    wanted = ["confirmed", "manual"]
+    chosen = researcher.get("/api/cohorts/preview", {"level_source": wanted}).json()
+    kept = {image_id for image_id, source in expected.values() if source in wanted}
+    assert kept and {row["image_id"] for row in chosen["rows"]} == kept
+    assert {row["level_source"] for row in chosen["rows"]} <= set(wanted)
+    # a study left out only for its L3 slice's source is measured at L3: not listed as without one
+    listed = {entry["pseudonym"]: entry["reason"] for entry in chosen["without_l3"]["studies"]}
+    assert listed == missing
+
+    per_image = researcher.get("/api/cohorts/preview", {"unit": "image", "level": "L3", "level_source": "automatic"})
+    automatic = {image_id for image_id, source in expected.values() if source == "automatic"}
+    assert automatic and {row["image_id"] for row in per_image.json()["rows"]} == automatic
+
+
+def test_a_level_source_filter_that_cannot_apply_is_refused_with_the_reason(cohort, client_for):
+    researcher = client_for("researcher")
+    unknown = researcher.get("/api/cohorts/preview", {"level_source": "guessed"})
+    assert unknown.status_code == 400 and "level_source" in unknown.json()
+    per_image = researcher.get("/api/cohorts/preview", {"unit": "image", "level_source": "automatic"})
+    assert per_image.status_code == 400
+    assert "applies to L3 slices" in per_image.json()["level_source"][0]

@@ -23,6 +23,16 @@ def test_l3_is_found_within_half_a_body_when_ribs_anchor_the_count():
     assert result.names()[:3] == ["T10", "T11", "T12"]
 
 
+def test_a_body_whose_cancellous_core_reads_below_bone_does_not_hide_the_canal():
+    """At a fine grid the body's cortex rings a core below the bone threshold: a hole larger than a canal in
+    the same ring as the canal. The canal is still found behind it, and L3 with it."""
+    v = make_volume(10010, "A", matrix=256)  # 1.6 mm pixels; the coverage the benchmark draws for this seed
+    assert v.covers("L3")
+    result = detect_levels(v.hu, v.z_mm, v.spacing_mm)
+    assert result.l3_index is not None, result.message
+    assert within_half_body(result, v)
+
+
 def test_a_series_that_stops_above_l3_says_so_and_returns_no_l3_slice():
     v = make_volume(4, "A", matrix=128, thickness_mm=3.0, start="T10", stop="L1")
     result = detect_levels(v.hu, v.z_mm, v.spacing_mm)

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from segmentation.volume import make_volume
 
@@ -30,3 +31,25 @@ def test_six_lumbar_vertebrae_can_be_asked_for_and_are_named_from_t12_down():
     v = make_volume(3, "C", matrix=128, thickness_mm=3.0, lumbar_count=6, start="L5", stop="S1")
     assert v.lumbar_count == 6
     assert [x.name for x in v.vertebrae][-3:] == ["L5", "L6", "S1"]
+
+
+@pytest.mark.parametrize(
+    "shape",
+    [
+        ("ellipse", (12.3, -40.2, 21.7, 15.1)),  # a vertebral body
+        ("ellipse", (80.0, 0.0, 30.0, 20.0)),  # cut by the edge of the matrix
+        ("segment", (-20.0, 10.0, 95.5, -30.25, 4.5)),  # a rib
+        ("segment", (5.0, 5.0, 5.0, 5.0, 3.5)),  # a point
+    ],
+)
+def test_a_shape_painted_within_its_box_covers_the_same_pixels_as_over_the_whole_matrix(shape):
+    """The generator paints each bone only within its bounding box, for speed: never a pixel more or less."""
+    from segmentation.volume import _ellipse, _segment, fill_ellipse, fill_segment
+
+    kind, args = shape
+    coords = (np.arange(128, dtype=np.float32) - 63.5) * 1.4
+    x, y = (coords - 3.0)[None, :], (coords + 7.0)[:, None]
+    boxed = np.zeros((128, 128), np.float32)
+    (fill_ellipse if kind == "ellipse" else fill_segment)(boxed, x, y, 1.0, *args)
+    whole = (_ellipse if kind == "ellipse" else _segment)(x, y, *args)
+    assert whole.any() and np.array_equal(boxed == 1.0, whole)

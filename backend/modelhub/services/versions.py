@@ -16,7 +16,7 @@ from studies.models import Device, Image
 from ..models import MIN_TEST_IMAGES, Evaluation, ModelVersion
 from ..selectors import active_version
 from .files import weights_store
-from .inference import inference_start
+from .inference import images_to_measure, inference_start
 
 GATE_MAX_LOSS = 0.01  # the gate refuses a candidate that loses more Dice than this on any other device
 
@@ -149,9 +149,13 @@ def served_devices(*, candidate: ModelVersion) -> list[int]:
 
 
 def inference_for_served_devices(*, version: ModelVersion, user=None):
-    """Every image the version serves gets its prediction (images it already predicted keep theirs)."""
-    images = Image.objects.filter(device_id__in=served_devices(candidate=version)).values_list("id", flat=True)
-    return inference_start(image_ids=list(images), user=user, reason=f"promotion of {version.name}")
+    """Every image the version serves that is measured (images_to_measure) or was predicted before gets its
+    prediction (images it already predicted keep theirs): not every slice of every volume."""
+    served = Image.objects.filter(device_id__in=served_devices(candidate=version))
+    predicted = set(served.filter(predictions__isnull=False).values_list("id", flat=True))
+    measured = images_to_measure(image_ids=list(served.values_list("id", flat=True)))
+    image_ids = sorted(predicted | set(measured))
+    return inference_start(image_ids=image_ids, user=user, reason=f"promotion of {version.name}")
 
 
 def evaluation_matrix() -> dict:

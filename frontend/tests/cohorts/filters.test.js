@@ -62,3 +62,11 @@ test("the unit travels with the filter so a saved cohort keeps its rows per subj
   assert.deepEqual(filtersFromEntries([["unit", "image"], ["sex", "F"]]), { unit: "image", sex: "F" });
   assert.ok(queryString({ unit: "image" }).includes("unit=image"));
 });
+
+test("the L3 sources a researcher ticks become one sorted list that survives the query string and reads as words", () => {
+  const filters = filtersFromEntries([["level_source", "manual_override"], ["level_source", "confirmed"], ["level_source", "confirmed"]]);
+  assert.deepEqual(filters, { level_source: ["confirmed", "manual_override"] });
+  assert.equal(queryString(filters), "level_source=confirmed&level_source=manual_override");
+  assert.deepEqual(filtersFromEntries(filterEntries(filters)), filters);
+  assert.equal(describeFilters(filters), "L3 confirmed or manual override");
+});

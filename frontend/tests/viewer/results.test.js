@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { LABEL_COLOURS, OVERLAY_ALPHA, overlayPixels } from "../../static/js/viewer/overlay.js";
-import { centimetresToMetres, flagText, formatValue, shortReference, sliceLabel, subjectPatch, trustWarning } from "../../static/js/viewer/results-format.js";
+import { centimetresToMetres, flagText, formatValue, l3WindowText, shortReference, sliceLabel, subjectPatch, trustWarning } from "../../static/js/viewer/results-format.js";
 
 test("labels become translucent colours and background stays clear", () => {
   const rgba = new Uint8ClampedArray([0, 0, 0, 255, 1, 1, 1, 255, 2, 2, 2, 255, 7, 7, 7, 255]);
@@ -66,4 +66,13 @@ test("an unverified or implausible measurement gets a warning with its reasons; 
   assert.equal(warning.title, "Unverified: no evaluated model for this scanner");
   assert.deepEqual(warning.lines, ["unverified: base-v1 was never evaluated on GE LightSpeed"]);
   assert.equal(trustWarning({ status: "implausible", warnings: ["mask_size: the muscle mask is empty"] }).state, "implausible");
+});
+
+test("an L3 measurement averaged over neighbours names how many slices, how far, and the means", () => {
+  const slices = [{ image_id: 1 }, { image_id: 2 }, { image_id: 3 }];
+  const l3 = { neighbours_mm: 5, slices, measured: 3, complete: true, sma_cm2: 120.26, mean_muscle_hu: 38.04, smi_cm2_m2: null };
+  assert.equal(l3WindowText(l3), "L3: mean of 3 slices within ±5 mm: SMA 120.3 cm², muscle HU 38.0 HU");
+  assert.match(l3WindowText({ ...l3, smi_cm2_m2: 41.2 }), /, SMI 41\.2 cm²\/m²$/);
+  assert.match(l3WindowText({ ...l3, measured: 1, complete: false }), /\(1 measured so far\)/);
+  assert.equal(l3WindowText({ ...l3, neighbours_mm: 0, slices: [{ image_id: 2 }] }), null, "the L3 slice alone needs no words");
 });

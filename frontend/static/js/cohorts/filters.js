@@ -9,6 +9,7 @@
 //   sameFilters(a, b)                 -> true when both select the same cohort
 
 export const LIST_KEYS = Object.freeze(["device", "model_version"]);
+const WORD_LIST_KEYS = new Set(["level_source"]); // lists of words, not ids
 const NUMBER_KEYS = new Set(["age_min", "age_max", "year_from", "year_to"]);
 export const FILTER_KEYS = Object.freeze([
   "unit",
@@ -20,6 +21,7 @@ export const FILTER_KEYS = Object.freeze([
   "year_to",
   "split",
   "level",
+  "level_source",
   "source",
   "model_version",
   "sarcopenia",
@@ -46,6 +48,7 @@ export function filtersFromEntries(entries) {
     const value = cleanValue(key, raw);
     if (value == null) continue;
     if (LIST_KEYS.includes(key)) filters[key] = [...new Set([...(filters[key] ?? []), value])].sort((a, b) => a - b);
+    else if (WORD_LIST_KEYS.has(key)) filters[key] = [...new Set([...(filters[key] ?? []), value])].sort();
     else filters[key] = value;
   }
   if (!filters.sarcopenia) delete filters.sarcopenia_reference; // the reference only qualifies the flag
@@ -90,6 +93,7 @@ export function describeFilters(filters = {}, options = {}) {
     filters.year_from || filters.year_to ? `studies ${filters.year_from ?? "…"} to ${filters.year_to ?? "…"}` : "",
     filters.split ? `${filters.split} split` : "",
     filters.level === "L3" ? "marked L3 slices" : "",
+    filters.level_source?.length ? `L3 ${filters.level_source.map((source) => source.replace("_", " ")).join(" or ")}` : "",
     SOURCE_WORDS[filters.source],
     filters.model_version?.length ? `model ${nameList(filters.model_version, options.model_versions)}` : "",
     filters.sarcopenia

@@ -45,6 +45,16 @@ export function sliceLabel(slice, { withDevice = false } = {}) {
   return `Image ${slice.index + 1} of ${slice.series_length}${device}${slice.level ? ` · ${slice.level}` : ""}`;
 }
 
+/** The study's L3 measurement when it averages the L3 slice with its neighbours (l3_measurement of the
+ * results API), or null for the L3 slice alone: "L3: mean of 3 slices within ±5 mm: SMA 120.3 cm², ...". */
+export function l3WindowText(l3) {
+  if (!l3 || !l3.neighbours_mm) return null;
+  const count = l3.slices.length;
+  const waiting = l3.complete ? "" : ` (${l3.measured} measured so far)`;
+  const smi = l3.smi_cm2_m2 === null || l3.smi_cm2_m2 === undefined ? "" : `, SMI ${formatValue(l3.smi_cm2_m2, "cm²/m²")}`;
+  return `L3: mean of ${count} slice${count === 1 ? "" : "s"} within ±${l3.neighbours_mm} mm${waiting}: SMA ${formatValue(l3.sma_cm2, "cm²")}, muscle HU ${formatValue(l3.mean_muscle_hu, "HU")}${smi}`;
+}
+
 /** Centimetres typed in a form to metres for the API; null for an empty or unusable field. */
 export function centimetresToMetres(text) {
   const value = Number.parseFloat(String(text ?? "").replace(",", "."));

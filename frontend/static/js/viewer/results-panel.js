@@ -5,7 +5,7 @@
 import { ApiError, getJson } from "../core/api.js";
 import { el } from "../core/dom.js";
 import { overlayPixels } from "./overlay.js";
-import { flagText, formatValue, sliceLabel, trustWarning } from "./results-format.js";
+import { flagText, formatValue, l3WindowText, sliceLabel, trustWarning } from "./results-format.js";
 import { PENDING, studyWorkText, workText } from "./work.js";
 
 /** Fetches a measurement's label map and colours it: a canvas at image size, ready to draw over the slice. */
@@ -145,6 +145,12 @@ export class ResultsPanel {
     this.current.replaceChildren(this.card(slice));
   }
 
+  /** The L3 slice's card says when the study's L3 measurement is a mean over it and its neighbours. */
+  l3Window(slice) {
+    const text = l3WindowText(slice.l3_measurement);
+    return text ? [el("p", { class: "l3-window", "data-l3-window": String(slice.l3_measurement.slices.length) }, text)] : [];
+  }
+
   card(slice) {
     const m = slice.measurement;
     const row = (name, key, text) => el("div", {}, el("dt", {}, name), el("dd", { "data-value": key }, text));
@@ -170,6 +176,7 @@ export class ResultsPanel {
       el("header", {}, el("strong", {}, this.label(slice)), el("span", { class: `badge badge-${m.source}` }, badge)),
       ...caution,
       el("dl", { class: `result-numbers${warning ? " numbers-unvouched" : ""}` }, ...numbers),
+      ...this.l3Window(slice),
       el("ul", { class: "flags" }, ...flags),
       el("p", { class: "result-source", "data-provenance": "" }, "Source: ", m.provenance),
     );
