@@ -262,7 +262,10 @@ def _header(parsed: ParsedCT) -> ParsedCT:
 
 
 def _stored_image(sop_uid: str) -> Image | None:
-    return Image.objects.filter(sop_uid=sop_uid).select_related("series__study__subject", "device").first()
+    stored = Image.objects.filter(sop_uid=sop_uid)
+    if not stored.exists():  # nearly every file: a cheap query, not the joined one
+        return None
+    return stored.select_related("series__study__subject", "device").first()
 
 
 def _subject_pseudonym(*, parsed: ParsedCT, salt: bytes, link: str, user, filename: str) -> str:
