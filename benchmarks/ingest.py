@@ -7,6 +7,8 @@ Writes benchmarks/results/ingest.json:
   second; `decoder_slices_per_s` is pydicom reading and decoding the same bytes (dcmread + pixel_array),
   timed just before and just after the ingest (the faster of the two counts: the machine may be shared),
   and `ratio` is ingest over decoder;
+- postprocess_job_slices_per_s: the series' post-processing job (thumbnails; no model is active here, so no
+  inference), run in-process after the upload, as a worker would;
 - peak memory while ingesting one --zip-files zip (tracemalloc peak of Python+numpy allocations, and the
   growth of the process's peak RSS).
 
@@ -38,7 +40,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from pydicom.uid import generate_uid  # noqa: E402
 
-from studies.services import upload_ingest  # noqa: E402
+from jobs.models import Job  # noqa: E402
+from studies.services import study_postprocess, upload_ingest  # noqa: E402
 
 
 def series_copies(sources: list[Path], count: int, patient: str) -> list[tuple[str, bytes]]:
@@ -84,12 +87,18 @@ def ingest_rate(copies: list[tuple[str, bytes]], profile: int) -> dict:
     if profiler:
         pstats.Stats(profiler).sort_stats("cumulative").print_stats(profile)
     rate = len(copies) / seconds
+    study_id = outcomes[0].study_id
+    job = Job.objects.filter(kind=Job.Kind.INGEST, params__study_id=study_id).latest("id")
+    start = time.perf_counter()
+    study_postprocess(job=job)  # what a worker does next: thumbnails, hooks (no model here), level detection queued
+    postprocess_seconds = time.perf_counter() - start
     return {
         "files": len(copies),
         "seconds": round(seconds, 3),
         "slices_per_s": round(rate, 1),
         "decoder_slices_per_s": round(decoder, 1),
         "ratio": round(rate / decoder, 3),
+        "postprocess_job_slices_per_s": round(len(copies) / postprocess_seconds, 1),
         "profiled": bool(profiler),
     }
 
