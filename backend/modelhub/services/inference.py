@@ -88,11 +88,12 @@ def image_predict(*, image: Image, version: ModelVersion) -> Prediction:
     started = time.perf_counter()
     result = predictor_for(version=version).predict(hu, image.pixel_spacing_mm)
     seconds = time.perf_counter() - started
+    png = mask_png(result.mask)  # the same bytes as annotations' mask_encode: one PNG serves both rows
     with transaction.atomic():
         prediction, created = Prediction.objects.get_or_create(
             version=version,
             image=image,
-            defaults={"mask_png": mask_png(result.mask), "uncertainty": result.uncertainty, "seconds": seconds},
+            defaults={"mask_png": png, "uncertainty": result.uncertainty, "seconds": seconds},
         )
         if created:
             prelabel_store(
@@ -101,6 +102,7 @@ def image_predict(*, image: Image, version: ModelVersion) -> Prediction:
                 model_version_id=version.id,
                 model_version_name=version.name,
                 uncertainty=result.uncertainty,
+                png=png,
             )
             run_after_predict(prediction=prediction, hu=hu, mask=result.mask)
     return prediction
