@@ -42,8 +42,10 @@ def prelabel_store(
     model_version_name: str,
     uncertainty: float | None,
     label_set: LabelSet | None = None,
+    png: bytes | None = None,
 ) -> Prelabel:
-    """Keep a model's prediction for an image; the newest one seeds the next annotation of it."""
+    """Keep a model's prediction for an image; the newest one seeds the next annotation of it. `png`: the
+    mask as mask_encode wrote it, when the caller has it already (it is still decoded and checked)."""
     label_set = label_set or label_set_get()
     mask = np.asarray(mask)
     if mask.shape != (image.rows, image.columns):
@@ -51,7 +53,7 @@ def prelabel_store(
     if mask.size and (mask.min() < 0 or mask.max() > 255):
         raise ApplicationError("The pre-label has values outside 0..255.", code="mask_values")
     mask = mask.astype(np.uint8)
-    png = mask_encode(mask)
+    png = mask_encode(mask) if png is None else png
     _decode_or_refuse(png, image=image, label_set=label_set)  # values from the label set only
     return Prelabel.objects.create(
         image=image,

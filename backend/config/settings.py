@@ -212,6 +212,8 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_out": str(BROKER_DIR / "queue"),
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
+        # kombu looks for new messages once a second by default: a second's wait before every job starts
+        "polling_interval": 0.1,
     }
 else:
     # Training runs for a long time: a message must not be redelivered while its worker still works.

@@ -1,24 +1,33 @@
 """Ingest: validate, de-identify and store uploaded CT; register devices and subjects."""
 
+import dataclasses
 import hashlib
 import logging
+from concurrent.futures import Future
 from dataclasses import asdict, dataclass
 
+import numpy as np
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from pydicom.dataset import Dataset
 
-from core.errors import ApplicationError
 from jobs.models import Job
 from jobs.services import job_create_or_join
 
 from . import storage
+from .background_writes import BackgroundWrites
 from .dicomio import IngestRejected, Limits, ParsedCT, deidentify, iter_upload, pseudonym_for, read_ct, remap_uid
 from .dicomio.audit import stored_file_problems
-from .dicomio.deid import MAX_AGE_YEARS
-from .models import Device, Image, Series, Split, Study, Subject, SubjectChange
-from .selectors import study_list, subject_held_by
+from .models import Device, Image, Series, Study, Subject
+from .selectors import study_list
+from .subjects import split_for_new_subject as split_for_new_subject
+from .subjects import subject_get_or_create
+from .subjects import subject_update_body as subject_update_body
 
 logger = logging.getLogger(__name__)
+
+# An upload's files whose rows are made in one transaction; it also bounds the files held while being written.
+ROWS_PER_TRANSACTION = 32
 
 STATUS_FOR_CODE = {
     "too_large": 413,
@@ -66,13 +75,18 @@ def _salt() -> bytes:
 def upload_ingest(*, files, user) -> list[FileOutcome]:
     """Ingest uploaded files (each a DICOM file or a zip). Good files are stored even when others fail."""
     limits = upload_limits()
-    outcomes: list[FileOutcome] = []
-    for upload in files:
-        try:
-            for name, content in iter_upload(upload, upload.name, limits):
-                outcomes.append(_ingest_one_reporting(name=name, content=content, user=user, limits=limits))
-        except IngestRejected as rejected:
-            outcomes.append(_rejected(rejected))
+    batch = _UploadBatch(user=user)
+    try:
+        for upload in files:
+            try:
+                for name, content in iter_upload(upload, upload.name, limits):
+                    batch.add(name=name, content=content, limits=limits)
+            except IngestRejected as rejected:
+                batch.outcomes.append(_rejected(rejected))
+        batch.commit()
+    finally:
+        batch.close()
+    outcomes = batch.outcomes
     stored: dict[int, list[int]] = {}
     for outcome in outcomes:
         if outcome.status == "stored":
@@ -92,63 +106,20 @@ def _rejected(rejected: IngestRejected) -> FileOutcome:
     )
 
 
-def _ingest_one_reporting(*, name: str, content: bytes, user, limits: Limits) -> FileOutcome:
-    try:
-        parsed = read_ct(content, name, limits)
-        return image_ingest(parsed=parsed, filename=name, user=user)
-    except IngestRejected as rejected:
-        return _rejected(rejected)
-    except OSError as error:  # disk full, permissions: nothing was kept (image_ingest cleaned up)
-        logger.exception("could not store %s", name)
-        return FileOutcome(
-            file=name,
-            status="rejected",
-            http_status=507,
-            code="storage_error",
-            # The errno's words ("No space left on device") only: str(error) would show server paths.
-            reason=f"The server could not store this file ({error.strerror or 'storage error'}); nothing was kept.",
-        )
+def _storage_error(filename: str, error: OSError) -> FileOutcome:
+    """Disk full, permissions: nothing of the file was kept (its writes clean up after themselves)."""
+    logger.error("could not store %s", filename, exc_info=error)
+    return FileOutcome(
+        file=filename,
+        status="rejected",
+        http_status=507,
+        code="storage_error",
+        # The errno's words ("No space left on device") only: str(error) would show server paths.
+        reason=f"The server could not store this file ({error.strerror or 'storage error'}); nothing was kept.",
+    )
 
 
-def image_ingest(*, parsed: ParsedCT, filename: str, user) -> FileOutcome:
-    """Store one validated slice: de-identified DICOM and int16 HU on disk, rows in one transaction."""
-    salt = _salt()
-    sop_uid = remap_uid(parsed.sop_instance_uid, salt)
-    link = pseudonym_for(parsed.subject_key, salt)
-    existing = Image.objects.filter(sop_uid=sop_uid).select_related("series__study__subject", "device").first()
-    if existing is not None:
-        _check_image_collision(existing, parsed=parsed, salt=salt, link=link, filename=filename)
-        return _duplicate(filename, existing, user)
-    pseudonym = _subject_pseudonym(parsed=parsed, salt=salt, link=link, user=user, filename=filename)
-    deidentified = _deidentified(parsed, salt, pseudonym, filename)
-    stem = storage.new_image_stem(sop_uid)
-    dicom_path, hu_path = f"{stem}.dcm", f"{stem}.hu.npy"
-    try:
-        storage.write_atomic(dicom_path, deidentified)
-        storage.write_atomic(hu_path, storage.hu_to_bytes(parsed.standard_view()[0]))
-        with transaction.atomic():
-            image = _image_rows_create(
-                parsed=parsed,
-                salt=salt,
-                sop_uid=sop_uid,
-                pseudonym=pseudonym,
-                link=link,
-                user=user,
-                filename=filename,
-                dicom_path=dicom_path,
-                hu_path=hu_path,
-                sha256=hashlib.sha256(deidentified).hexdigest(),
-            )
-    except IntegrityError:
-        storage.remove_quietly(dicom_path, hu_path)
-        existing = Image.objects.filter(sop_uid=sop_uid).select_related("series__study__subject", "device").first()
-        if existing is None:
-            raise
-        _check_image_collision(existing, parsed=parsed, salt=salt, link=link, filename=filename)
-        return _duplicate(filename, existing, user)
-    except BaseException:
-        storage.remove_quietly(dicom_path, hu_path)
-        raise
+def _stored(filename: str, image: Image) -> FileOutcome:
     return FileOutcome(
         file=filename,
         status="stored",
@@ -157,6 +128,144 @@ def image_ingest(*, parsed: ParsedCT, filename: str, user) -> FileOutcome:
         image_id=image.id,
         device=image.device.display_name,
     )
+
+
+@dataclass
+class _Pending:
+    """A file read, de-identified and audited, whose media are being written; its rows come at commit."""
+
+    index: int  # of its outcome
+    filename: str
+    parsed: ParsedCT  # without its dataset and pixels (_header)
+    sop_uid: str
+    link: str
+    pseudonym: str
+    fields: dict  # the Image fields known before any row exists
+    written: Future
+
+    @property
+    def paths(self) -> tuple[str, str]:
+        return self.fields["dicom_path"], self.fields["hu_path"]
+
+
+class _UploadBatch:
+    """One upload request's files, in order. Each is read, de-identified and audited as it arrives while the
+    media of those before it are written on background threads; the rows of up to ROWS_PER_TRANSACTION files
+    are made in one transaction, or one file at a time where that fails, so that each gets its own outcome.
+    A file's media are removed unless its rows were made."""
+
+    def __init__(self, *, user) -> None:
+        self.user, self.salt = user, _salt()
+        self.outcomes: list[FileOutcome | None] = []
+        self.pending: list[_Pending] = []
+        self.pseudonyms: dict[str, tuple[str, str]] = {}  # remapped study UID -> (patient link, pseudonym)
+        self.writes = BackgroundWrites()
+
+    def add(self, *, name: str, content: bytes, limits: Limits) -> None:
+        self.outcomes.append(None)
+        try:
+            self.outcomes[-1] = self._prepare(read_ct(content, name, limits), name)
+        except IngestRejected as rejected:
+            self.outcomes[-1] = _rejected(rejected)
+        if len(self.pending) >= ROWS_PER_TRANSACTION:
+            self.commit()
+
+    def _prepare(self, parsed: ParsedCT, filename: str) -> FileOutcome | None:
+        """The outcome of a duplicate; None for a file now pending."""
+        sop_uid = remap_uid(parsed.sop_instance_uid, self.salt)
+        link = pseudonym_for(parsed.subject_key, self.salt)
+        if any(entry.sop_uid == sop_uid for entry in self.pending):
+            self.commit()  # the same instance twice in one upload: the second is judged against the stored first
+        existing = _stored_image(sop_uid)
+        if existing is not None:
+            _check_image_collision(existing, parsed=parsed, salt=self.salt, link=link, filename=filename)
+            return _duplicate(filename, existing, self.user)
+        pseudonym = self._pseudonym(parsed, link, filename)
+        deidentified = _deidentified(parsed, self.salt, pseudonym, filename)
+        hu, spacing = parsed.standard_view()  # stored and described in the standard view (see Image)
+        stem = storage.new_image_stem(sop_uid)
+        fields = _image_fields(parsed, hu.shape, spacing, f"{stem}.dcm", f"{stem}.hu.npy")
+        fields["sha256"] = hashlib.sha256(deidentified).hexdigest()
+        written = self.writes.submit({fields["dicom_path"]: deidentified, fields["hu_path"]: storage.hu_to_bytes(hu)})
+        index = len(self.outcomes) - 1
+        self.pending.append(_Pending(index, filename, _header(parsed), sop_uid, link, pseudonym, fields, written))
+        return None
+
+    def _pseudonym(self, parsed: ParsedCT, link: str, filename: str) -> str:
+        """_subject_pseudonym, asked once per study of the upload (its answer holds until rows change)."""
+        study_uid = remap_uid(parsed.study_instance_uid, self.salt)
+        known = self.pseudonyms.get(study_uid)
+        if known is not None and known[0] == link:
+            return known[1]
+        if known is not None:
+            self.commit()  # another patient under a study UID of this upload: judged against the stored rows
+        pseudonym = _subject_pseudonym(parsed=parsed, salt=self.salt, link=link, user=self.user, filename=filename)
+        self.pseudonyms[study_uid] = (link, pseudonym)
+        return pseudonym
+
+    def commit(self) -> None:
+        """Rows for the pending files whose media were written."""
+        written = [entry for entry in list(self.pending) if self._written(entry)]
+        try:
+            with transaction.atomic():
+                images = _images_create(written, user=self.user, salt=self.salt)
+        except (IntegrityError, IngestRejected):  # a racing upload or a UID clash: find which file it was
+            for entry in written:
+                self.outcomes[entry.index] = self._commit_one(entry)
+                self.pending.remove(entry)
+            return
+        self.pending = []
+        for entry, image in zip(written, images, strict=True):
+            self.outcomes[entry.index] = _stored(entry.filename, image)
+
+    def _written(self, entry: _Pending) -> bool:
+        try:
+            entry.written.result()
+        except OSError as error:
+            self.outcomes[entry.index] = _storage_error(entry.filename, error)
+            self.pending.remove(entry)
+            return False
+        return True
+
+    def _commit_one(self, entry: _Pending) -> FileOutcome:
+        try:
+            with transaction.atomic():
+                [image] = _images_create([entry], user=self.user, salt=self.salt)
+            return _stored(entry.filename, image)
+        except IngestRejected as rejected:
+            storage.remove_quietly(*entry.paths)
+            return _rejected(rejected)
+        except IntegrityError:  # the same image, stored by a racing upload since it was looked for
+            storage.remove_quietly(*entry.paths)
+            existing = _stored_image(entry.sop_uid)
+            if existing is None:
+                raise
+        try:
+            _check_image_collision(
+                existing, parsed=entry.parsed, salt=self.salt, link=entry.link, filename=entry.filename
+            )
+        except IngestRejected as rejected:
+            return _rejected(rejected)
+        return _duplicate(entry.filename, existing, self.user)
+
+    def close(self) -> None:
+        """Wait for the writes in flight; remove the media of files whose rows were never made."""
+        self.writes.close()
+        for entry in self.pending:
+            storage.remove_quietly(*entry.paths)
+        self.pending = []
+
+
+def _header(parsed: ParsedCT) -> ParsedCT:
+    """The parsed file without its dataset and pixels: what its rows need, not the megabytes."""
+    return dataclasses.replace(parsed, dataset=Dataset(), hu=np.empty((0, 0), np.int16))
+
+
+def _stored_image(sop_uid: str) -> Image | None:
+    stored = Image.objects.filter(sop_uid=sop_uid)
+    if not stored.exists():  # nearly every file: a cheap query, not the joined one
+        return None
+    return stored.select_related("series__study__subject", "device").first()
 
 
 def _subject_pseudonym(*, parsed: ParsedCT, salt: bytes, link: str, user, filename: str) -> str:
@@ -232,9 +341,45 @@ def _duplicate(filename: str, image: Image, user) -> FileOutcome:
     )
 
 
-def _image_rows_create(
-    *, parsed: ParsedCT, salt: bytes, sop_uid: str, pseudonym: str, link: str, user, filename: str, **files
-) -> Image:
+def _image_fields(parsed: ParsedCT, shape: tuple[int, ...], spacing: tuple[float, float], *paths: str) -> dict:
+    return {
+        "rows": shape[0],
+        "columns": shape[1],
+        "spacing_row_mm": spacing[0],
+        "spacing_col_mm": spacing[1],
+        "orientation": parsed.reorientation.name,
+        "slice_location": parsed.slice_location,
+        "instance_number": parsed.instance_number,
+        "transfer_syntax": parsed.transfer_syntax[:100],
+        "dicom_path": paths[0],
+        "hu_path": paths[1],
+    }
+
+
+# What _series_rows reads of a file: files that agree on these (and on their subject) share its rows.
+_SERIES_KEY = (
+    "manufacturer", "model_name", "device_key", "device_display", "patient_sex", "patient_age_years",
+    "patient_height_m", "patient_weight_kg", "study_instance_uid", "study_date", "series_instance_uid", "kernel",
+    "kvp", "slice_thickness_mm",
+)  # fmt: skip
+
+
+def _images_create(entries: list[_Pending], *, user, salt: bytes) -> list[Image]:
+    """The rows of these files in the caller's transaction: each device, subject, study and series once."""
+    made: dict[tuple, tuple[Device, Subject, Series]] = {}
+    images = []
+    for entry in entries:
+        key = (entry.pseudonym, entry.link, *(getattr(entry.parsed, name) for name in _SERIES_KEY))
+        if key not in made:
+            made[key] = _series_rows(entry, user=user, salt=salt)
+        device, subject, series = made[key]
+        fields = {"sop_uid": entry.sop_uid, "split": subject.split, "uploaded_by": user, **entry.fields}
+        images.append(Image(series=series, device=device, **fields))
+    return Image.objects.bulk_create(images)
+
+
+def _series_rows(entry: _Pending, *, user, salt: bytes) -> tuple[Device, Subject, Series]:
+    parsed, filename = entry.parsed, entry.filename
     device = device_register(
         manufacturer=parsed.manufacturer,
         model_name=parsed.model_name,
@@ -242,7 +387,7 @@ def _image_rows_create(
         display_name=parsed.device_display,
         user=user,
     )
-    subject = subject_get_or_create(pseudonym=pseudonym, link=link, parsed=parsed, user=user)
+    subject = subject_get_or_create(pseudonym=entry.pseudonym, link=entry.link, parsed=parsed, user=user)
     study, _ = Study.objects.get_or_create(
         study_uid=remap_uid(parsed.study_instance_uid, salt),
         defaults={
@@ -268,23 +413,7 @@ def _image_rows_create(
     if series.study_id != study.pk:
         reason = f"its Series Instance UID ({parsed.series_instance_uid}) is already stored in another study"
         raise IngestRejected(filename, reason + "; nothing was stored", "uid_collision")
-    hu, spacing = parsed.standard_view()  # stored and described in the standard view (see Image)
-    return Image.objects.create(
-        sop_uid=sop_uid,
-        series=series,
-        device=device,
-        split=subject.split,
-        rows=hu.shape[0],
-        columns=hu.shape[1],
-        spacing_row_mm=spacing[0],
-        spacing_col_mm=spacing[1],
-        orientation=parsed.reorientation.name,
-        slice_location=parsed.slice_location,
-        instance_number=parsed.instance_number,
-        transfer_syntax=parsed.transfer_syntax[:100],
-        uploaded_by=user,
-        **files,
-    )
+    return device, subject, series
 
 
 def device_register(*, manufacturer: str, model_name: str, key: str, display_name: str, user=None) -> Device:
@@ -300,82 +429,6 @@ def device_register(*, manufacturer: str, model_name: str, key: str, display_nam
         },
     )
     return device
-
-
-def split_for_new_subject() -> str:
-    """Every n-th new subject goes to the test split (n = 1 / test fraction), so every cohort, however
-    small, gets its share of test subjects. Stored on the subject at first sight: it never moves."""
-    period = max(2, round(1 / settings.MUSCLESEED_TEST_FRACTION))
-    return Split.TEST if Subject.objects.count() % period == period - 1 else Split.TRAIN
-
-
-def subject_get_or_create(*, pseudonym: str, link: str, parsed: ParsedCT, user=None) -> Subject:
-    """The subject, made at first sight; a later upload fills in what it lacks (recorded), but only from
-    someone who sees all of its images: a second clinician's slices never change the first one's numbers."""
-    known = {
-        "sex": parsed.patient_sex,
-        "age_years": None if parsed.patient_age_years is None else min(parsed.patient_age_years, MAX_AGE_YEARS),
-        "height_m": parsed.patient_height_m,
-        "weight_kg": parsed.patient_weight_kg,
-    }
-    subject, created = Subject.objects.get_or_create(
-        pseudonym=pseudonym, defaults={"split": split_for_new_subject(), "patient_link": link, **known}
-    )
-    if not created and subject_held_by(subject=subject, user=user):
-        missing = {k: v for k, v in known.items() if v not in (None, "") and getattr(subject, k) in (None, "")}
-        changed = _demographics_set(subject, missing, user=user, source=SubjectChange.Source.UPLOAD)
-        if changed:
-            subject.save(update_fields=changed)
-    return subject
-
-
-def subject_update_body(
-    *, subject: Subject, user, sex: str | None, height_m: float | None, weight_kg: float | None
-) -> Subject:
-    """Clinicians correct sex, height and weight where DICOM lacks them, on subjects whose every image they
-    see; each change is recorded. The measurements that depend on them (SMI, BMI, flags) are recomputed by
-    the hooks later apps registered, in the same transaction."""
-    from .hooks import run_after_subject_update
-
-    if not subject_held_by(subject=subject, user=user):
-        raise ApplicationError(
-            "This subject has images you did not upload (another clinician's study): only a clinician who sees "
-            "all of its images, or an administrator, may change its sex, height or weight.",
-            code="subject_not_yours",
-            http_status=403,
-        )
-    wanted = {k: v for k, v in (("sex", sex), ("height_m", height_m), ("weight_kg", weight_kg)) if v is not None}
-    with transaction.atomic():
-        subject = Subject.objects.select_for_update().get(pk=subject.pk)
-        changed = _demographics_set(subject, wanted, user=user, source=SubjectChange.Source.EDIT)
-        if changed:
-            subject.save(update_fields=changed)
-        run_after_subject_update(subject_id=subject.pk)
-    return subject
-
-
-def _demographics_set(subject: Subject, values: dict, *, user, source: str) -> list[str]:
-    """Set `values` on `subject` (not saved) and record each that changes; the changed fields."""
-    changes = [
-        SubjectChange(
-            subject=subject,
-            changed_by=user,
-            field=field,
-            old_value=_as_text(getattr(subject, field)),
-            new_value=_as_text(value),
-            source=source,
-        )
-        for field, value in values.items()
-        if getattr(subject, field) != value
-    ]
-    for change in changes:
-        setattr(subject, change.field, values[change.field])
-    SubjectChange.objects.bulk_create(changes)
-    return [change.field for change in changes]
-
-
-def _as_text(value) -> str:
-    return "" if value in (None, "") else str(value)
 
 
 def study_postprocess_enqueue(*, study_id: int, image_ids: list[int], user=None) -> Job:

@@ -141,10 +141,10 @@ def test_the_stored_dicom_is_de_identified(client_for, ct_dir):
 def test_a_failure_midway_leaves_no_rows_and_no_files(client_for, ct_dir, media_root, monkeypatch):
     from studies import services
 
-    def explode(**kwargs):
+    def explode(*args, **kwargs):
         raise RuntimeError("database went away")
 
-    monkeypatch.setattr(services.Image.objects, "create", explode)
+    monkeypatch.setattr(services.Image.objects, "bulk_create", explode)  # image rows are made in bulk
     with pytest.raises(RuntimeError):
         services.upload_ingest(files=[named_upload(ct_dir / GE / "01.dcm")], user=None)
     assert Device.objects.count() == 0 and Subject.objects.count() == 0 and Study.objects.count() == 0

@@ -5,7 +5,8 @@ import re
 from collections.abc import Iterable, Iterator
 
 import pydicom
-from pydicom.dataelem import DataElement
+from pydicom.datadict import dictionary_VR, keyword_for_tag
+from pydicom.dataelem import DataElement, RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.uid import UID
 
@@ -61,6 +62,7 @@ PATIENT_KEYWORDS: frozenset[str] = frozenset(
 _PSEUDONYM = re.compile(PSEUDONYM_PATTERN)
 _YEAR_ONLY = re.compile(r"\d{4}0101")
 _MIN_SEARCHED = 4  # shorter values (sex, a two-letter code) would match by chance
+_UNDEFINED_LENGTH = 0xFFFFFFFF
 _ITEM_TAG = b"\xfe\xff\x00\xe0"  # an encapsulated value starts with its Basic Offset Table item
 _JPEG_TEXT_MARKERS = re.compile(rb"\xff[\xe0-\xef\xfe]")  # APP0..APP15, COM (in a JPEG stream FF is escaped)
 
@@ -87,7 +89,7 @@ def identifying_values(ds: Dataset, keywords: frozenset[str] = IDENTIFYING_KEYWO
     """The identifying text of an identified dataset (names, IDs, dates, places), each part of a person name
     and each value of a multi-valued attribute on its own; for find_identifying's byte search."""
     values: set[str] = set()
-    for element in _walk(ds):
+    for element in _walk(ds, wanted=keywords):
         if element.keyword in keywords and element.VR not in ("SQ", "UI"):
             for value in element.value if element.VM > 1 else [element.value]:
                 text = value.decode("latin-1") if isinstance(value, bytes) else str(value or "")
@@ -151,10 +153,14 @@ def _pseudonym_problems(ds: Dataset) -> list[str]:
     return []
 
 
-def _walk(ds: Dataset) -> Iterator[DataElement]:
+def _walk(ds: Dataset, wanted: frozenset[str] | None = None) -> Iterator[DataElement]:
     """Every element, nested ones included. An element pydicom cannot convert (a VR it does not know, a value
-    its VR cannot hold) comes as UN with its raw bytes: the audit still searches it, and never crashes on it."""
+    its VR cannot hold) comes as UN with its raw bytes: the audit still searches it, and never crashes on it.
+    With `wanted` keywords, elements that are surely neither wanted nor sequences are passed over unconverted
+    (converting every element of an uploaded file was most of the audit's time)."""
     for tag in list(ds.keys()):
+        if wanted is not None and _surely_unwanted(ds.get_item(tag), wanted):
+            continue
         try:
             element = ds[tag]
         except Exception:  # noqa: BLE001 - pydicom raises many types for a value it cannot convert
@@ -163,7 +169,23 @@ def _walk(ds: Dataset) -> Iterator[DataElement]:
         yield element
         if element.VR == "SQ":
             for item in element.value:
-                yield from _walk(item)
+                yield from _walk(item, wanted)
+
+
+def _surely_unwanted(raw, wanted: frozenset[str]) -> bool:
+    """A raw element of a public tag, not wanted, that pydicom cannot convert to a sequence: its VR is explicit
+    and neither SQ nor UN, or taken from the dictionary (implicit or UN), which says not SQ; defined length."""
+    if not isinstance(raw, RawDataElement) or raw.tag.is_private or raw.length == _UNDEFINED_LENGTH:
+        return False
+    try:
+        keyword, dictionary_vr = keyword_for_tag(raw.tag), dictionary_VR(raw.tag)
+    except KeyError:  # not in the dictionary: converted, as before
+        return False
+    if not keyword or keyword in wanted:
+        return False
+    if raw.VR in (None, "UN"):
+        return dictionary_vr != "SQ"
+    return raw.VR != "SQ"
 
 
 def _age_within_cap(value) -> bool:

@@ -97,7 +97,8 @@ def deidentify(parsed: ParsedCT, salt: bytes, pseudonym: str) -> bytes:
 def _copy_allowed(source: Dataset, target: Dataset) -> None:
     for keyword in COPIED_KEYWORDS:
         if keyword in source:
-            target.add(copy.deepcopy(source.data_element(keyword)))
+            # shallow: none is a sequence, and deidentify gives the copies new values, never changes one in place
+            target.add(copy.copy(source.data_element(keyword)))
 
 
 def _write_uids(ds: Dataset, parsed: ParsedCT, salt: bytes) -> None:

@@ -1,6 +1,7 @@
 """ParsedCT, and reading its fields out of a validated dataset."""
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 
@@ -106,13 +107,14 @@ def patient_key(ds: Dataset) -> str:
     return f"{patient_id}^{issuer}" if issuer else patient_id
 
 
-def resolve_uids(ds: Dataset, data_digest: str) -> tuple[str, str, str, tuple[str, ...]]:
-    """(sop, series, study) instance UIDs; stand-ins derived from other headers where the file has none."""
+def resolve_uids(ds: Dataset, data_digest: Callable[[], str]) -> tuple[str, str, str, tuple[str, ...]]:
+    """(sop, series, study) instance UIDs; stand-ins derived from other headers where the file has none
+    (the SOP instance's from the file's digest, hashed only then)."""
     derived: list[str] = []
     meta = getattr(ds, "file_meta", Dataset())
     sop = text(ds, "SOPInstanceUID") or text(meta, "MediaStorageSOPInstanceUID")
     if not sop:
-        sop = derived_uid("sop", [data_digest])
+        sop = derived_uid("sop", [data_digest()])
         derived.append("sop")
     study = text(ds, "StudyInstanceUID")
     if not study:

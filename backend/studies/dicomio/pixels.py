@@ -124,5 +124,17 @@ def decode_hu(ds: Dataset, filename: str, slope: float, intercept: float) -> np.
     if stored.shape != (int(ds.Rows), int(ds.Columns)):
         reason = f"decoded to shape {stored.shape}, not the {ds.Rows} x {ds.Columns} its header declares"
         raise IngestRejected(filename, reason, "undecodable")
-    hu = np.rint(stored.astype(np.float64) * slope + intercept)
-    return np.clip(hu, -32768, 32767).astype(np.int16)
+    return stored_to_hu(stored, slope, intercept)
+
+
+def stored_to_hu(stored: np.ndarray, slope: float, intercept: float) -> np.ndarray:
+    """slope * stored + intercept, rounded half to even and clipped to int16. Whole-number slope and
+    intercept (nearly every CT) take exact integer arithmetic, several times faster than float64."""
+    if slope.is_integer() and intercept.is_integer() and stored.dtype.itemsize <= 2:
+        hu = stored.astype(np.int64 if abs(slope) > 1 or abs(intercept) > 2**30 else np.int32)
+        if slope != 1:
+            hu *= int(slope)
+        hu += int(intercept)
+    else:
+        hu = np.rint(stored.astype(np.float64) * slope + intercept)
+    return np.clip(hu, -32768, 32767, out=hu).astype(np.int16)

@@ -70,7 +70,6 @@ def _read_ct(data: bytes, filename: str, limits: Limits) -> ParsedCT:
     spacing = pixels.pixel_spacing(ds, filename)
     reorientation = _reorientation(ds, filename)
     hu = pixels.decode_hu(ds, filename, slope, intercept)
-    digest = hashlib.sha256(data).hexdigest()
     return _build(
         ds,
         hu=hu,
@@ -78,7 +77,7 @@ def _read_ct(data: bytes, filename: str, limits: Limits) -> ParsedCT:
         spacing=spacing,
         rescale=(slope, intercept),
         syntax=syntax,
-        digest=digest,
+        data=data,
         reorientation=reorientation,
     )
 
@@ -205,10 +204,10 @@ def _build(
     spacing: tuple[float, float],
     rescale: tuple[float, float],
     syntax: uid.UID,
-    digest: str,
+    data: bytes,
     reorientation: Reorientation,
 ) -> ParsedCT:
-    sop, series, study, derived = parsed.resolve_uids(ds, digest)
+    sop, series, study, derived = parsed.resolve_uids(ds, lambda: hashlib.sha256(data).hexdigest())
     when = parsed.study_date(ds)
     position = parsed.numbers(ds, "ImagePositionPatient", 3)
     return ParsedCT(
