@@ -284,8 +284,8 @@ def _answer(levels, z, order, confidence, anchor, lumbar, reference) -> LevelRes
         elif reference == "inferior_endplate" and l3.inferior_mm is not None:
             target = l3.inferior_mm
     if target is None:
-        why = "its body is cut by the series' edge" if l3 is not None else "not in this series"
-        return _result(levels, None, None, confidence, anchor, lumbar, f"L3 {why}: {span} found")
+        why = "L3's body is cut by the series' edge" if l3 is not None else "L3 not in this series"
+        return _result(levels, None, None, confidence, anchor, lumbar, f"{why}: {span} found")
     if not z.min() <= target <= z.max():
         return _result(levels, None, None, confidence, anchor, lumbar, f"L3 not in this series: {span} found")
     k = int(np.argmin(np.abs(z - target)))
