@@ -113,6 +113,25 @@ class ResultMeasurementOutput(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+class L3WindowSliceOutput(serializers.Serializer):
+    image_id = serializers.IntegerField()
+    slice_location = serializers.FloatField(allow_null=True)
+    measurement_id = serializers.IntegerField(allow_null=True, help_text="null while it waits for its measurement")
+
+
+class L3MeasurementOutput(serializers.Serializer):
+    """The study's measurement at L3: the mean over the L3 slice and its neighbours within +-N mm."""
+
+    neighbours_mm = serializers.FloatField(help_text="N, recorded on the series when its L3 was chosen")
+    slices = L3WindowSliceOutput(many=True)
+    measured = serializers.IntegerField()
+    complete = serializers.BooleanField(help_text="false while some slices wait for their measurement")
+    sma_cm2 = serializers.FloatField(allow_null=True)
+    smi_cm2_m2 = serializers.FloatField(allow_null=True)
+    mean_muscle_hu = serializers.FloatField(allow_null=True)
+    imat_cm2 = serializers.FloatField(allow_null=True)
+
+
 class ResultSliceOutput(serializers.Serializer):
     image_id = serializers.IntegerField()
     series_id = serializers.IntegerField()
@@ -124,6 +143,7 @@ class ResultSliceOutput(serializers.Serializer):
     level_source = serializers.CharField(allow_null=True, help_text="automatic, confirmed, manual, manual_override")
     measurement = ResultMeasurementOutput(allow_null=True, help_text="the preferred one")
     other_measurements = ResultMeasurementOutput(many=True)
+    l3_measurement = L3MeasurementOutput(required=False, help_text="on the series' L3 slice only")
 
 
 class TrustCountsOutput(serializers.Serializer):
