@@ -33,7 +33,7 @@ export function fitLayout({ rows, spacing, crop, zTop }, width, height) {
   const widthMm = (crop.last - crop.first + 1) * spacing[1];
   const heightMm = rows * spacing[0];
   const scale = Math.min(width / widthMm, height / heightMm);
-  const wanted = Math.min(height, height * MIN_HEIGHT_SHARE) / (heightMm * scale);
+  const wanted = (height * MIN_HEIGHT_SHARE) / (heightMm * scale);
   const stretch = Math.min(MAX_STRETCH, Math.max(1, wanted));
   const scaleZ = scale * stretch;
   return {
