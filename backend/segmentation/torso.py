@@ -38,6 +38,11 @@ class Body:
     depth: np.ndarray  # mm inside the skin, per pixel
     phi: np.ndarray  # angle from anterior, radians
 
+    @property
+    def inner(self) -> np.ndarray:
+        """mm inside the subcutaneous fat (below 2 mm of skin); < 0 in the fat itself."""
+        return self.depth - 2.0 - self.fat
+
 
 class Canvas:
     def __init__(self, matrix: int, spacing_mm: float, centre: tuple[float, float]) -> None:
@@ -167,7 +172,7 @@ def paint_trunk(canvas: Canvas, rng: np.random.Generator, plan: Plan, body: Body
     """Skin, fat, the muscular wall (and ribs above L2), the cavity; returns the regions later steps need."""
     inside = body.depth > 0
     canvas.paint(inside, tissue.fat, 0)
-    inner = body.depth - 2.0 - body.fat
+    inner = body.inner
     wall_mm = rng.uniform(6, 16) * (1.15 if plan.sex == "M" else 0.9) * (1 - 0.004 * (plan.age - 40))
     wall_mm *= 0.7 if plan.level < 0.5 else 1.0
     taper = np.clip((0.74 * np.pi - np.abs(body.phi)) / 0.3, 0, 1)
@@ -270,7 +275,7 @@ def paint_back_muscles(canvas: Canvas, rng: np.random.Generator, plan: Plan, bod
 def paint_latissimus(canvas: Canvas, rng: np.random.Generator, plan: Plan, body: Body, tissue, grain) -> None:
     """Latissimus dorsi and serratus: a sheet OUTSIDE the ribs and the muscular wall, posterolateral, thickest
     over the lower ribs. Inside the rib cage lie the diaphragm, liver and spleen, never trunk muscle."""
-    inner = body.depth - 2.0 - body.fat  # < 0: in the subcutaneous fat
+    inner = body.inner
     grow = float(np.clip((3.5 - plan.level) / 3.0, 0.2, 1.3))
     thickness = rng.uniform(3, 14) * grow * (1.15 if plan.sex == "M" else 0.9)
     centre, spread = rng.uniform(0.6, 0.78) * np.pi, rng.uniform(0.12, 0.22) * np.pi
@@ -285,7 +290,7 @@ def paint_diaphragm(canvas: Canvas, rng: np.random.Generator, plan: Plan, body: 
     what teaches the model that muscle-like tissue inside the rib cage is not trunk muscle."""
     if plan.level >= 1.2:
         return
-    inner = body.depth - 2.0 - body.fat
+    inner = body.inner
     outer_edge = regions["wall"] + rng.uniform(6, 10) + rng.uniform(3, 8)  # past the ribs, then its thickness
     band = (inner < outer_edge) & regions["cavity"]
     # how far forward from the back: all round the liver dome at T10, only the posterior recesses near L1
